@@ -1,0 +1,26 @@
+from django.core.management.base import BaseCommand, CommandError
+
+from episodes.sync import Exporter, SyncError
+
+
+class Command(BaseCommand):
+    help = "Write the archive back to files: OUT/_podcast/<slug>.md, OUT/_people/<short>.md and their images."
+
+    def add_arguments(self, parser):
+        parser.add_argument("out", metavar="OUT")
+        parser.add_argument("--episode", action="append", default=[], metavar="SLUG", help="only this episode")
+        parser.add_argument("--season", action="append", default=[], type=int, metavar="N", help="only this season")
+        parser.add_argument(
+            "--reformat", action="store_true", help="write every file with PyYAML's dumper, never reusing source text"
+        )
+
+    def handle(self, *args, out, episode, season, reformat, **options):
+        exporter = Exporter(out, reformat=reformat, slugs=episode, seasons=season)
+        try:
+            report = exporter.run()
+        except SyncError as exc:
+            raise CommandError(str(exc)) from None
+        self.stdout.write(
+            f"{len(report.files)} files: {report.written} written, {report.unchanged} already up to date; "
+            f"{report.images} images copied."
+        )

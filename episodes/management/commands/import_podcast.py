@@ -1,0 +1,58 @@
+import sys
+
+from django.core.management.base import BaseCommand, CommandError
+
+from episodes.sync import Importer, SyncError
+
+
+class Command(BaseCommand):
+    help = (
+        "Import a podcast archive: site roots (holding _podcast/, _people/, images/) or single .md "
+        "files. People first, then episodes; each file is all-or-nothing."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("paths", nargs="+", metavar="PATH")
+        parser.add_argument("--include-drafts", action="store_true", help="import files named _*.md as drafts")
+        parser.add_argument("--dry-run", action="store_true", help="check everything, write nothing")
+        parser.add_argument(
+            "--force", action="store_true", help="overwrite episodes and people that were edited in the CMS"
+        )
+
+    def handle(self, *args, paths, include_drafts, dry_run, force, **options):
+        progress = ProgressBar(self.stderr) if self.stderr.isatty() and options["verbosity"] > 0 else None
+        importer = Importer(include_drafts=include_drafts, dry_run=dry_run, force=force, progress=progress)
+        try:
+            report = importer.run(paths)
+        except SyncError as exc:
+            raise CommandError(str(exc)) from None
+        if progress:
+            progress.close()
+        for outcome in report.outcomes:
+            for warning in outcome.warnings:
+                self.stderr.write(f"{outcome.path}: warning: {warning}", self.style.WARNING)
+            if outcome.status in ("failed", "conflict"):
+                self.stderr.write(f"{outcome.path}: {outcome.status}: {outcome.message}", self.style.ERROR)
+            elif outcome.status == "skipped" and options["verbosity"] > 1:
+                self.stdout.write(f"{outcome.path}: skipped: {outcome.message}")
+        self.stdout.write(report.summary())
+        if not report.ok:
+            sys.exit(1)
+
+
+class ProgressBar:
+    """A one-line bar on a terminal; the command shows none when its output is not one."""
+
+    def __init__(self, stream, width=30):
+        self.stream = stream
+        self.width = width
+
+    def __call__(self, done, total):
+        if done != total and done % 5:
+            return
+        filled = self.width * done // max(total, 1)
+        self.stream.write(f"\r[{'#' * filled}{'.' * (self.width - filled)}] {done}/{total}", ending="")
+        self.stream.flush()
+
+    def close(self):
+        self.stream.write("")

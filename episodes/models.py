@@ -1,0 +1,197 @@
+"""The podcast archive as data: episodes, the people in them, and their transcripts.
+
+Every model that comes from a file (Episode, Guest) also keeps what it needs to write that file
+back faithfully: the text it was last synced with, a fingerprint of its content at that moment,
+the order of its keys, and the keys that have no column of their own (see ``sync``).
+"""
+
+from django.db import models
+from django.urls import reverse
+
+from .timecodes import format_seconds
+
+
+class Synced(models.Model):
+    """What an archive file and its row share, and what the row needs to write the file back."""
+
+    source = models.TextField(
+        blank=True, editable=False, help_text="The file's text when it was last imported or exported."
+    )
+    source_sha256 = models.CharField(max_length=64, blank=True, editable=False)
+    synced_digest = models.CharField(
+        max_length=64,
+        blank=True,
+        editable=False,
+        help_text="Fingerprint of the content at the last import or export; a different one now "
+        "means it was edited in the CMS since.",
+    )
+    layout = models.JSONField(default=dict, blank=True, editable=False)
+    extra = models.TextField(
+        "other front matter",
+        blank=True,
+        help_text="Keys of the file that have no field of their own, as YAML.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class Guest(Synced):
+    short = models.SlugField(
+        "key", max_length=200, unique=True, help_text="The file name and the address of the profile page."
+    )
+    title = models.CharField("name", max_length=300)
+    picture = models.FileField(upload_to="images/authors/", max_length=500, blank=True)
+    bio = models.TextField("biography", blank=True, help_text="Markdown.")
+    bio_short = models.TextField("short biography", blank=True)
+    linkedin = models.CharField("LinkedIn handle", max_length=300, blank=True)
+    twitter = models.CharField("Twitter/X handle", max_length=300, blank=True)
+    github = models.CharField("GitHub handle", max_length=300, blank=True)
+    web = models.URLField("website", max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["title"]
+        verbose_name = "person"
+        verbose_name_plural = "people"
+
+    def __str__(self):
+        return self.title or self.short
+
+    def get_absolute_url(self):
+        return reverse("episodes:person", args=[self.short])
+
+
+class EpisodeQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(is_published=True)
+
+    def newest_first(self):
+        return self.order_by(models.F("season").desc(nulls_last=True), models.F("number").desc(nulls_last=True), "-id")
+
+
+class Episode(Synced):
+    slug = models.SlugField(max_length=200, unique=True, help_text="The file name and the address of the page.")
+    title = models.CharField(max_length=500)
+    short_title = models.CharField(max_length=300, blank=True)
+    season = models.PositiveIntegerField(null=True, blank=True)
+    number = models.PositiveIntegerField("episode", null=True, blank=True)
+    image = models.FileField("cover image", upload_to="images/podcast/", max_length=500, blank=True)
+    youtube_id = models.CharField("YouTube id", max_length=100, blank=True)
+    anchor_id = models.CharField("Anchor id", max_length=300, blank=True)
+    description = models.TextField(blank=True)
+    intro = models.TextField(blank=True)
+    topics = models.JSONField(default=list, blank=True)
+    date_added = models.DateField(null=True, blank=True)
+    date = models.DateField(null=True, blank=True)
+    duration = models.CharField(max_length=40, blank=True, help_text="ISO 8601, e.g. PT00H58M42S.")
+    body = models.TextField("show notes", blank=True, help_text="Markdown.")
+    is_published = models.BooleanField("published", default=True)
+    guests = models.ManyToManyField(Guest, through="Appearance", related_name="episodes", blank=True)
+
+    objects = EpisodeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["season", "number", "id"]
+        indexes = [models.Index(fields=["season", "number"])]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("episodes:episode", args=[self.slug])
+
+    @property
+    def filename(self):
+        return f"{'' if self.is_published else '_'}{self.slug}.md"
+
+
+class Appearance(models.Model):
+    """A guest in an episode, in the order the file lists them."""
+
+    episode = models.ForeignKey(Episode, on_delete=models.CASCADE, related_name="appearances")
+    guest = models.ForeignKey(Guest, on_delete=models.PROTECT, related_name="appearances")
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [models.UniqueConstraint(fields=["episode", "guest"], name="unique_guest_per_episode")]
+
+    def __str__(self):
+        return f"{self.guest} in {self.episode}"
+
+
+class PlatformLink(models.Model):
+    """Where the episode can be heard, in the file's order; ``TODO`` marks a link still to find."""
+
+    TODO = "TODO"
+    LABELS = {"youtube": "YouTube", "apple": "Apple Podcasts", "spotify": "Spotify", "anchor": "Anchor"}
+
+    episode = models.ForeignKey(Episode, on_delete=models.CASCADE, related_name="links")
+    platform = models.CharField(max_length=50)
+    url = models.CharField(max_length=1000, help_text="An http(s) address, or TODO.")
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+
+    def __str__(self):
+        return f"{self.label}: {self.url}"
+
+    @property
+    def label(self):
+        return self.LABELS.get(self.platform, self.platform.replace("_", " ").title())
+
+    @property
+    def is_todo(self):
+        return self.url == self.TODO
+
+
+class QuotableClip(models.Model):
+    episode = models.ForeignKey(Episode, on_delete=models.CASCADE, related_name="clips")
+    position = models.PositiveIntegerField(default=0)
+    name = models.CharField(max_length=500)
+    start_offset = models.PositiveIntegerField(null=True, blank=True)
+    end_offset = models.PositiveIntegerField(null=True, blank=True)
+    url = models.CharField(max_length=1000, blank=True)
+    keys = models.CharField(max_length=100, blank=True, editable=False, help_text="The file's key order.")
+
+    class Meta:
+        ordering = ["position", "id"]
+
+    def __str__(self):
+        return self.name
+
+
+class Section(models.Model):
+    """A transcript header. Sections and lines share one order: a line belongs to the last
+    section before it, and lines before the first one belong to none."""
+
+    episode = models.ForeignKey(Episode, on_delete=models.CASCADE, related_name="sections")
+    position = models.PositiveIntegerField()
+    title = models.CharField(max_length=500)
+
+    class Meta:
+        ordering = ["position"]
+        indexes = [models.Index(fields=["episode", "position"])]
+
+    def __str__(self):
+        return self.title
+
+
+class TranscriptLine(models.Model):
+    episode = models.ForeignKey(Episode, on_delete=models.CASCADE, related_name="lines")
+    position = models.PositiveIntegerField()
+    text = models.TextField()
+    speaker = models.CharField(max_length=200, blank=True, help_text="As written in the file, e.g. a first name.")
+    sec = models.PositiveIntegerField("second", null=True, blank=True)
+    time = models.CharField(max_length=20, blank=True, help_text="As written, e.g. 12:34.")
+    keys = models.CharField(max_length=40, blank=True, editable=False, help_text="The file's key order.")
+
+    class Meta:
+        ordering = ["position"]
+        indexes = [models.Index(fields=["episode", "position"])]
+
+    def __str__(self):
+        return f"{self.time or format_seconds(self.sec) or '-'} {self.speaker}: {self.text[:60]}"

@@ -1,0 +1,837 @@
+"""Documents <-> models, both directions: the one place that knows both the file format and the
+database.
+
+Reading: ``Importer`` turns archive files into rows (``episode_fields``/``person_fields`` check
+and convert one document). Writing: ``build_episode``/``build_person`` turn rows back into the
+document's data, in the file's key order and with the file's types; ``Exporter`` writes files.
+
+Faithfulness rests on three things kept per row (see ``models.Synced``): the source text and a
+digest of the content at the last sync, so an unchanged row is written back as the exact bytes it
+came from; the layout (key order, the form of odd values); and ``extra``, the keys that have no
+column, as YAML.
+"""
+
+import datetime
+import re
+import io
+import os
+import shutil
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+from django.core.files.storage import default_storage
+from django.db import connection, transaction
+
+from . import documents
+from .documents import DocumentError
+from .models import Appearance, Episode, Guest, PlatformLink, QuotableClip, Section, TranscriptLine
+
+MAX_TRANSCRIPT_ITEMS = 20_000
+TODO = PlatformLink.TODO
+
+# Keys with a column of their own: file key -> (model field, kind), in the order a new key is
+# placed in a file that did not have it.
+EPISODE_FIELDS = {
+    "title": ("title", "text"),
+    "short": ("short_title", "text"),
+    "season": ("season", "number"),
+    "episode": ("number", "number"),
+    "guests": None,
+    "image": ("image", "path"),
+    "ids": None,
+    "links": None,
+    "description": ("description", "text"),
+    "intro": ("intro", "text"),
+    "topics": ("topics", "text list"),
+    "dateadded": ("date_added", "date"),
+    "date": ("date", "date"),
+    "duration": ("duration", "text"),
+    "quotableClips": None,
+    "transcript": None,
+}
+PERSON_FIELDS = {
+    "short": ("short", "text"),
+    "title": ("title", "text"),
+    "picture": ("picture", "path"),
+    "linkedin": ("linkedin", "text"),
+    "twitter": ("twitter", "text"),
+    "github": ("github", "text"),
+    "web": ("web", "url"),
+    "bio_short": ("bio_short", "text"),
+}
+IDS = {"youtube": "youtube_id", "anchor": "anchor_id"}
+LINE_KEYS = ("line", "sec", "time", "who")
+CLIP_KEYS = {"name": "name", "startOffset": "start_offset", "endOffset": "end_offset", "url": "url"}
+
+
+# --- checking and converting one document ------------------------------------------------------
+
+
+def _type_name(value):
+    return "nothing" if value is None else {"str": "text", "int": "a number", "list": "a list", "dict": "a mapping"}.get(
+        type(value).__name__, f"a {type(value).__name__}"
+    )
+
+
+_BARE_HOST = re.compile(r"^[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+(/\S*)?$")
+
+
+def is_url(value):
+    """An http(s) address; a bare host name ("www.example.com") counts, as people write them, and
+    is linked as https. Any other scheme (javascript:, data:, ftp:) is refused."""
+    if not isinstance(value, str):
+        return False
+    if value.startswith(("http://", "https://")):
+        return len(value) > 8 and not any(ch.isspace() for ch in value)
+    return bool(_BARE_HOST.match(value))
+
+
+def _convert(key, kind, value, layout):
+    """A file value -> its column value; records in ``layout`` how to write it back."""
+    if value is None:
+        layout.setdefault("null", []).append(key)
+        return None
+    if kind in ("text", "path", "url"):
+        if not isinstance(value, str):
+            raise DocumentError(f"'{key}' must be text, not {_type_name(value)} (quote it)")
+        if kind == "url" and value and not is_url(value):
+            raise DocumentError(f"'{key}' must be an http(s) address, not {value!r}")
+        if kind == "path":
+            check_relative_path(key, value)
+        return value
+    if kind == "number":
+        if type(value) is not int or value < 0:
+            raise DocumentError(f"'{key}' must be a whole number, not {_type_name(value)} ({value!r})")
+        return value
+    if kind == "date":
+        if type(value) is datetime.date:
+            return value
+        if isinstance(value, str):
+            try:
+                parsed = datetime.date.fromisoformat(value)
+            except ValueError:
+                pass
+            else:
+                if parsed.isoformat() == value:
+                    layout.setdefault("as_text", []).append(key)
+                    return parsed
+        raise DocumentError(f"'{key}' must be a date (YYYY-MM-DD), not {value!r}")
+    if kind == "text list":
+        if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+            raise DocumentError(f"'{key}' must be a list of text")
+        return value
+    raise AssertionError(kind)
+
+
+def _column_value(kind, value):
+    if value is None:
+        return [] if kind == "text list" else "" if kind in ("text", "path", "url") else None
+    return value
+
+
+def check_relative_path(key, value):
+    path = PurePosixPath(value)
+    if value and (path.is_absolute() or ".." in path.parts or "\\" in value or ":" in path.parts[0]):
+        raise DocumentError(f"'{key}' {value!r} leaves the site folder; give a path inside it, like images/...")
+
+
+def _split_known(data, spec):
+    layout = {"keys": list(data)}
+    columns = {}
+    extra = {}
+    for key, value in data.items():
+        if key not in spec:
+            extra[key] = value
+        elif spec[key] is not None:
+            attr, kind = spec[key]
+            columns[attr] = _column_value(kind, _convert(key, kind, value, layout))
+    return columns, extra, layout
+
+
+def _dump_extra(extra):
+    return documents.dump(extra) if extra else ""
+
+
+@dataclass
+class EpisodeData:
+    """One episode document, checked and converted, ready to be written to the database."""
+
+    fields: dict
+    guests: list
+    links: list
+    clips: list
+    items: list  # ("header", title) or ("line", text, who, sec, time, keys), in file order
+
+
+def episode_fields(doc, slug):
+    """Check an episode document and convert it to column values, or raise DocumentError."""
+    data = doc.data
+    if "title" not in data:
+        raise DocumentError("'title' is missing")
+    columns, extra, layout = _split_known(data, EPISODE_FIELDS)
+    if columns.get("title") is None or not columns["title"].strip():
+        raise DocumentError("'title' must not be empty")
+
+    guests = data.get("guests")
+    if guests is None:
+        guests = []
+        if "guests" in data:
+            layout.setdefault("null", []).append("guests")
+    if not isinstance(guests, list) or not all(isinstance(g, str) for g in guests):
+        raise DocumentError("'guests' must be a list of people keys")
+    if len(set(guests)) != len(guests):
+        raise DocumentError("'guests' names the same person twice")
+
+    ids = data.get("ids") or {}
+    if not isinstance(ids, dict):
+        raise DocumentError(f"'ids' must be a mapping, not {_type_name(ids)}")
+    layout["ids"] = list(ids)
+    other_ids = {}
+    for key, value in ids.items():
+        if not isinstance(value, str):
+            raise DocumentError(f"'ids.{key}' must be text, not {_type_name(value)}")
+        if key in IDS:
+            columns[IDS[key]] = value
+        else:
+            other_ids[key] = value
+    if other_ids:
+        layout["ids_other"] = other_ids
+
+    links = data.get("links") or {}
+    if not isinstance(links, dict):
+        raise DocumentError(f"'links' must be a mapping of platform to address, not {_type_name(links)}")
+    for platform, url in links.items():
+        if not isinstance(platform, str) or not (url == TODO or is_url(url)):
+            raise DocumentError(f"'links.{platform}' must be an http(s) address or {TODO}, not {url!r}")
+
+    clips = data.get("quotableClips") or []
+    if not isinstance(clips, list):
+        raise DocumentError("'quotableClips' must be a list")
+    converted_clips = []
+    for number, clip in enumerate(clips, 1):
+        if not isinstance(clip, dict) or not set(clip) <= set(CLIP_KEYS):
+            raise DocumentError(f"quotableClips item {number} must be a mapping of {', '.join(CLIP_KEYS)}")
+        for key in ("startOffset", "endOffset"):
+            if key in clip and (type(clip[key]) is not int or clip[key] < 0):
+                raise DocumentError(f"quotableClips item {number}: '{key}' must be a whole number of seconds")
+        for key in ("name", "url"):
+            if key in clip and not isinstance(clip[key], str):
+                raise DocumentError(f"quotableClips item {number}: '{key}' must be text")
+        converted_clips.append(clip)
+
+    transcript = data.get("transcript")
+    if transcript is None:
+        transcript = []
+    if not isinstance(transcript, list):
+        raise DocumentError(f"'transcript' must be a list of lines and headers, not {_type_name(transcript)}")
+    if len(transcript) > MAX_TRANSCRIPT_ITEMS:
+        raise DocumentError(
+            f"the transcript has {len(transcript):,} items; more than {MAX_TRANSCRIPT_ITEMS:,} are refused"
+        )
+    items = [_transcript_item(number, item) for number, item in enumerate(transcript, 1)]
+
+    for key in ("transcript", "quotableClips", "links", "ids"):
+        if key in data and data[key] is None:
+            layout.setdefault("null", []).append(key)
+    columns["extra"] = _dump_extra(extra)
+    columns["layout"] = layout
+    columns["body"] = doc.body
+    columns["slug"] = slug
+    return EpisodeData(columns, guests, list(links.items()), converted_clips, items)
+
+
+def _transcript_item(number, item):
+    if isinstance(item, dict):
+        if "header" in item and len(item) == 1:
+            if not isinstance(item["header"], str):
+                raise DocumentError(f"transcript item {number}: 'header' must be text, not {_type_name(item['header'])}")
+            return ("header", item["header"])
+        if "line" in item and set(item) <= set(LINE_KEYS):
+            text, sec, when, who = (item.get(key) for key in LINE_KEYS)
+            if not isinstance(text, str):
+                raise DocumentError(f"transcript item {number}: 'line' must be text, not {_type_name(text)}")
+            if "sec" in item and (type(sec) is not int or sec < 0):
+                raise DocumentError(f"transcript item {number}: 'sec' must be a whole number of seconds, not {sec!r}")
+            if "time" in item and not isinstance(when, str):
+                raise DocumentError(
+                    f"transcript item {number}: 'time' must be text like '12:34', not {_type_name(when)} "
+                    f"({when!r}); quote it"
+                )
+            if "who" in item and not isinstance(who, str):
+                raise DocumentError(f"transcript item {number}: 'who' must be text, not {_type_name(who)}")
+            keys = " ".join(item)
+            return ("line", text, who or "", sec, when or "", keys)
+    raise DocumentError(
+        f"transcript item {number} is neither a line (line, sec, time, who) nor a header: {str(item)[:80]!r}"
+    )
+
+
+def person_fields(doc, short):
+    data = doc.data
+    columns, extra, layout = _split_known(data, PERSON_FIELDS)
+    if data.get("short") != short:
+        raise DocumentError(f"'short' is {data.get('short')!r} but the file name says {short!r}; they must match")
+    if not columns.get("title"):
+        columns["title"] = ""
+    columns["extra"] = _dump_extra(extra)
+    columns["layout"] = layout
+    columns["bio"] = doc.body
+    return columns
+
+
+# --- rows back to documents ----------------------------------------------------------------------
+
+
+def _ordered_keys(layout, spec, present):
+    """The file's key order, with keys new to the file placed where they belong."""
+    keys = list(layout.get("keys", []))
+    canonical = list(spec)
+    for key in canonical:
+        if key in keys or not present(key):
+            continue
+        earlier = canonical[: canonical.index(key)]
+        at = max((keys.index(k) + 1 for k in earlier if k in keys), default=0)
+        keys.insert(at, key)
+    return keys
+
+
+def _file_value(key, kind, value, layout):
+    if value in (None, "", []) and key in layout.get("null", ()):
+        return None
+    if kind == "date" and value is not None and key in layout.get("as_text", ()):
+        return value.isoformat()
+    if kind == "path":
+        return value.name if hasattr(value, "name") else value
+    return value
+
+
+OMIT = object()  # a special key that the file does not have and that is empty now
+
+
+def _columns_to_data(obj, spec, layout, extra, specials):
+    def value_of(key):
+        if key in extra:
+            return extra[key]
+        if key in specials:
+            return specials[key]
+        attr, kind = spec[key]
+        value = _file_value(key, kind, getattr(obj, attr), layout)
+        if value in ("", []) and key not in layout.get("keys", ()):
+            return OMIT
+        if value is None and key not in layout.get("null", ()):
+            return OMIT
+        return value
+
+    values = {key: value_of(key) for key in set(spec) | set(extra) | set(layout.get("keys", ()))}
+    keys = _ordered_keys(layout, spec, lambda key: values.get(key, OMIT) is not OMIT)
+    return {key: values[key] for key in keys if values.get(key, OMIT) is not OMIT}
+
+
+def _load_extra(text):
+    return documents.load(text) or {} if text else {}
+
+
+def build_episode(episode, guests, links, clips, items):
+    """An episode's document data and body from its row and its children's rows.
+
+    ``guests``: keys in order; ``links``: (platform, url); ``clips``: clip rows; ``items``: sections
+    and lines merged in position order, as (position, "header", title) or
+    (position, "line", text, speaker, sec, time, keys).
+    """
+    layout = episode.layout or {}
+    null = set(layout.get("null", ()))
+
+    ids = {}
+    id_values = {key: getattr(episode, attr) for key, attr in IDS.items()}
+    id_values.update(layout.get("ids_other", {}))
+    for key in layout.get("ids", []):
+        if key in id_values:
+            ids[key] = id_values.pop(key)
+    ids.update((key, value) for key, value in id_values.items() if value)
+
+    transcript = []
+    for item in items:
+        if item[1] == "header":
+            transcript.append({"header": item[2]})
+        else:
+            transcript.append(_line_item(*item[2:]))
+
+    keys = set(layout.get("keys", ()))
+
+    def special(key, value):
+        if not value and key in null:
+            return None
+        return value if value or key in keys else OMIT
+
+    specials = {
+        "guests": special("guests", list(guests)),
+        "ids": special("ids", ids),
+        "links": special("links", dict(links)),
+        "quotableClips": special("quotableClips", [_clip_item(clip) for clip in clips]),
+        "transcript": special("transcript", transcript),
+    }
+    data = _columns_to_data(episode, EPISODE_FIELDS, layout, _load_extra(episode.extra), specials)
+    return data, episode.body
+
+
+def _line_item(text, speaker, sec, when, keys):
+    values = {"line": text, "sec": sec, "time": when, "who": speaker}
+    order = keys.split() if keys else []
+    order += [key for key in LINE_KEYS if key not in order and values[key] not in (None, "")]
+    return {key: values[key] for key in order if key == "line" or values[key] is not None}
+
+
+def _clip_item(clip):
+    values = {key: getattr(clip, attr) for key, attr in CLIP_KEYS.items()}
+    order = clip.keys.split() if clip.keys else []
+    order += [key for key in CLIP_KEYS if key not in order and values[key] not in (None, "")]
+    return {key: values[key] for key in order if values[key] is not None}
+
+
+def build_person(guest):
+    layout = guest.layout or {}
+    data = _columns_to_data(guest, PERSON_FIELDS, layout, _load_extra(guest.extra), {})
+    return data, guest.bio
+
+
+class EpisodeTree:
+    """Everything needed to write a set of episodes, in a fixed number of queries."""
+
+    def __init__(self, episodes):
+        self.episodes = list(episodes)
+        ids = [episode.pk for episode in self.episodes]
+        self.guests = defaultdict(list)
+        self.links = defaultdict(list)
+        self.clips = defaultdict(list)
+        self.items = defaultdict(list)
+        for chunk in _chunks(ids, 500):
+            for episode_id, short in (
+                Appearance.objects.filter(episode_id__in=chunk)
+                .order_by("episode_id", "position", "id")
+                .values_list("episode_id", "guest__short")
+            ):
+                self.guests[episode_id].append(short)
+            for episode_id, platform, url in (
+                PlatformLink.objects.filter(episode_id__in=chunk)
+                .order_by("episode_id", "position", "id")
+                .values_list("episode_id", "platform", "url")
+            ):
+                self.links[episode_id].append((platform, url))
+            for clip in QuotableClip.objects.filter(episode_id__in=chunk).order_by("episode_id", "position", "id"):
+                self.clips[clip.episode_id].append(clip)
+            for episode_id, position, title in (
+                Section.objects.filter(episode_id__in=chunk).order_by().values_list("episode_id", "position", "title")
+            ):
+                self.items[episode_id].append((position, "header", title))
+            for row in (
+                TranscriptLine.objects.filter(episode_id__in=chunk)
+                .order_by()
+                .values_list("episode_id", "position", "text", "speaker", "sec", "time", "keys")
+            ):
+                self.items[row[0]].append((row[1], "line") + row[2:])
+        for items in self.items.values():
+            items.sort(key=lambda item: (item[0], item[1] == "line"))
+
+    def __iter__(self):
+        for episode in self.episodes:
+            pk = episode.pk
+            data, body = build_episode(episode, self.guests[pk], self.links[pk], self.clips[pk], self.items[pk])
+            yield episode, data, body
+
+
+def _chunks(values, size):
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+def episode_document(episode):
+    """(data, body) of one episode as it is in the database now."""
+    ((_, data, body),) = EpisodeTree([episode])
+    return data, body
+
+
+def current_digest(obj):
+    data, body = episode_document(obj) if isinstance(obj, Episode) else build_person(obj)
+    return documents.digest(data, body)
+
+
+def is_edited(obj):
+    """Whether the row was changed in the CMS since it was last imported or exported (a row made
+    in the CMS and never written to a file counts as changed)."""
+    return not obj.synced_digest or current_digest(obj) != obj.synced_digest
+
+
+def render(obj, data, body, *, reformat=False):
+    """The file text for a row: its source when the content is unchanged, else PyYAML's dump in
+    the file's own style (unicode written as is, or escaped when the source was pure ASCII)."""
+    source = obj.source
+    if not reformat and source and documents.digest(data, body) == obj.synced_digest:
+        return source
+    head, closing = "---\n", "---\n"
+    if source:
+        try:
+            head, _, closing, _ = documents.split(source)
+        except DocumentError:
+            pass
+    allow_unicode = not source or not source.isascii()
+    if closing and not closing.endswith("\n") and body:
+        closing += "\n"
+    return documents.Document(data, body, head, closing or "---\n").render(allow_unicode=allow_unicode)
+
+
+# --- import --------------------------------------------------------------------------------------
+
+
+@dataclass
+class Outcome:
+    path: str
+    kind: str  # "episode" or "person"
+    key: str
+    status: str  # created, updated, unchanged, skipped, conflict, failed
+    message: str = ""
+    warnings: list = field(default_factory=list)
+
+
+STATUSES = ("created", "updated", "unchanged", "skipped", "conflict", "failed")
+
+
+@dataclass
+class Report:
+    outcomes: list = field(default_factory=list)
+    dry_run: bool = False
+
+    def count(self, status, kind=None):
+        return sum(1 for o in self.outcomes if o.status == status and (kind is None or o.kind == kind))
+
+    @property
+    def ok(self):
+        return not any(o.status in ("failed", "conflict") for o in self.outcomes)
+
+    def summary(self):
+        parts = []
+        for kind, label in (("person", "People"), ("episode", "Episodes")):
+            if any(o.kind == kind for o in self.outcomes):
+                counts = ", ".join(f"{self.count(s, kind)} {s}" for s in STATUSES)
+                parts.append(f"{label}: {counts}.")
+        if self.dry_run:
+            parts.append("Dry run: nothing was written.")
+        return " ".join(parts) or "No files found."
+
+
+class SyncError(Exception):
+    pass
+
+
+@dataclass
+class Source:
+    """A file to import: where it is, what it is, and the site root its images are under."""
+
+    path: Path
+    kind: str
+    root: Path
+
+    @property
+    def draft(self):
+        return self.path.name.startswith("_")
+
+    @property
+    def key(self):
+        return self.path.stem.lstrip("_")
+
+
+def collect(paths):
+    """Archive files under site roots or given one by one: people first, then episodes."""
+    sources = []
+    for given in map(Path, paths):
+        if given.is_dir():
+            if not (given / "_podcast").is_dir() and not (given / "_people").is_dir():
+                raise SyncError(f"{given}: not a site root (it has neither _podcast/ nor _people/)")
+            for folder, kind in (("_people", "person"), ("_podcast", "episode")):
+                sources += [Source(p, kind, given) for p in sorted((given / folder).glob("*.md"))]
+        elif given.is_file() and given.suffix == ".md":
+            kind = "person" if given.parent.name == "_people" else "episode"
+            sources.append(Source(given, kind, given.parent.parent))
+        else:
+            raise SyncError(f"{given}: no such site folder or .md file")
+    sources.sort(key=lambda s: s.kind != "person")
+    return sources
+
+
+class Importer:
+    """Imports archive files; each file all-or-nothing, the rest going on when one fails."""
+
+    def __init__(self, *, include_drafts=False, dry_run=False, force=False, storage=None, progress=None):
+        self.include_drafts = include_drafts
+        self.dry_run = dry_run
+        self.force = force
+        self.storage = storage or default_storage
+        self.progress = progress or (lambda done, total: None)
+
+    def run(self, paths):
+        return self.run_sources(collect(paths))
+
+    def run_sources(self, sources):
+        report = Report(dry_run=self.dry_run)
+        self.guest_ids = dict(Guest.objects.values_list("short", "id"))
+        self.guest_state = {short: (sha, None) for short, sha in Guest.objects.values_list("short", "source_sha256")}
+        self.episode_state = {
+            slug: (sha, published) for slug, sha, published in Episode.objects.values_list("slug", "source_sha256", "is_published")
+        }
+        copies = []
+        with transaction.atomic():
+            for done, source in enumerate(sources, 1):
+                outcome = self._one(source, copies)
+                report.outcomes.append(outcome)
+                self.progress(done, len(sources))
+            if self.dry_run:
+                transaction.set_rollback(True)
+        if not self.dry_run:
+            for source_path, name in copies:
+                self._copy(source_path, name)
+        return report
+
+    def _one(self, source, copies):
+        outcome = Outcome(str(source.path), source.kind, source.key, "failed")
+        if source.draft and not self.include_drafts:
+            outcome.status, outcome.message = "skipped", "draft or template (its name starts with _)"
+            return outcome
+        try:
+            raw = source.path.read_bytes()
+        except OSError as exc:
+            outcome.message = f"cannot read the file: {exc.strerror}"
+            return outcome
+        sha = documents.sha256(raw)
+        state = (self.guest_state if source.kind == "person" else self.episode_state).get(source.key)
+        if state and state[0] == sha and state[1] in (None, not source.draft):
+            outcome.status = "unchanged"
+            return outcome
+        try:
+            doc = documents.parse(raw)
+            with transaction.atomic():
+                if source.kind == "person":
+                    status, images = self._person(source, doc, raw, sha, outcome)
+                else:
+                    status, images = self._episode(source, doc, raw, sha, outcome)
+        except DocumentError as exc:
+            if source.draft:
+                outcome.status, outcome.message = "skipped", f"draft that does not parse: {exc}"
+            else:
+                outcome.message = str(exc)
+            return outcome
+        outcome.status = status
+        for name in images:
+            if not name:
+                continue
+            found = source.root / name
+            if found.is_file():
+                copies.append((found, name))
+            else:
+                outcome.warnings.append(f"image {name} is not in the site; the path is kept")
+        return outcome
+
+    def _conflict(self, existing, outcome):
+        if not self.force and is_edited(existing):
+            outcome.message = "changed in the CMS since it was last imported or exported; use --force to overwrite"
+            return True
+        return False
+
+    def _person(self, source, doc, raw, sha, outcome):
+        columns = person_fields(doc, source.key)
+        columns.update(source=doc.text, source_sha256=sha, synced_digest=documents.digest(doc.data, doc.body))
+        existing = Guest.objects.filter(short=source.key).first() if source.key in self.guest_state else None
+        if existing is not None:
+            if self._conflict(existing, outcome):
+                return "conflict", []
+            for attr, value in columns.items():
+                setattr(existing, attr, value)
+            existing.save()
+            status = "updated"
+        else:
+            existing = Guest.objects.create(**columns)
+            status = "created"
+        self.guest_ids[existing.short] = existing.pk
+        return status, [columns["picture"]]
+
+    def _episode(self, source, doc, raw, sha, outcome):
+        parsed = episode_fields(doc, source.key)
+        missing = [key for key in parsed.guests if key not in self.guest_ids]
+        if missing:
+            raise DocumentError(f"guest {', '.join(map(repr, missing))} has no person file (_people/{missing[0]}.md)")
+        columns = parsed.fields
+        columns.update(
+            source=doc.text,
+            source_sha256=sha,
+            synced_digest=documents.digest(doc.data, doc.body),
+            is_published=not source.draft,
+        )
+        episode = Episode.objects.filter(slug=source.key).first() if source.key in self.episode_state else None
+        if episode is not None:
+            if episode.is_published == source.draft and source.draft:
+                raise DocumentError(f"a published episode {source.key!r} exists; the draft would replace it")
+            if self._conflict(episode, outcome):
+                return "conflict", []
+            for attr, value in columns.items():
+                setattr(episode, attr, value)
+            episode.save()
+            for model in (Appearance, PlatformLink, QuotableClip, Section, TranscriptLine):
+                model.objects.filter(episode=episode).delete()
+            status = "updated"
+        else:
+            episode = Episode.objects.create(**columns)
+            status = "created"
+        self._children(episode, parsed)
+        return status, [columns["image"]]
+
+    def _children(self, episode, parsed):
+        pk = episode.pk
+        insert_rows(
+            Appearance,
+            ("episode_id", "guest_id", "position"),
+            [(pk, self.guest_ids[key], i) for i, key in enumerate(parsed.guests)],
+        )
+        insert_rows(
+            PlatformLink, ("episode_id", "platform", "url", "position"), [(pk, p, u, i) for i, (p, u) in enumerate(parsed.links)]
+        )
+        insert_rows(
+            QuotableClip,
+            ("episode_id", "position", "keys", *CLIP_KEYS.values()),
+            [
+                (pk, i, " ".join(clip), *(clip.get(key, "" if key in ("name", "url") else None) for key in CLIP_KEYS))
+                for i, clip in enumerate(parsed.clips)
+            ],
+        )
+        sections, lines = [], []
+        for position, item in enumerate(parsed.items):
+            if item[0] == "header":
+                sections.append((pk, position, item[1]))
+            else:
+                _, text, who, sec, when, keys = item
+                lines.append((pk, position, text, who, sec, when, keys))
+        insert_rows(Section, ("episode_id", "position", "title"), sections)
+        insert_rows(TranscriptLine, ("episode_id", "position", "text", "speaker", "sec", "time", "keys"), lines)
+
+    def _copy(self, source_path, name):
+        storage = self.storage
+        try:
+            if storage.exists(name) and storage.size(name) == source_path.stat().st_size:
+                return
+            if storage.exists(name):
+                storage.delete(name)
+            if hasattr(storage, "path"):
+                target = Path(storage.path(name))
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(source_path, target)
+            else:
+                with source_path.open("rb") as handle:
+                    storage.save(name, handle)
+        except OSError:
+            pass
+
+
+def insert_rows(model, columns, rows):
+    """Insert many plain rows in one executemany: a long transcript is tens of thousands of rows,
+    and building a model instance for each costs more than parsing its YAML."""
+    if not rows:
+        return
+    quote = connection.ops.quote_name
+    sql = "INSERT INTO {} ({}) VALUES ({})".format(
+        quote(model._meta.db_table),
+        ", ".join(quote(model._meta.get_field(name).column) for name in columns),
+        ", ".join(["%s"] * len(columns)),
+    )
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
+
+
+# --- export --------------------------------------------------------------------------------------
+
+
+@dataclass
+class ExportReport:
+    written: int = 0
+    unchanged: int = 0
+    images: int = 0
+    files: list = field(default_factory=list)
+
+
+class Exporter:
+    """Writes rows back to files in the archive's layout."""
+
+    def __init__(self, out, *, reformat=False, slugs=(), seasons=(), storage=None):
+        self.out = Path(out)
+        self.reformat = reformat
+        self.slugs = list(slugs)
+        self.seasons = list(seasons)
+        self.storage = storage or default_storage
+
+    def episodes(self):
+        episodes = Episode.objects.all().order_by("id")
+        if self.slugs:
+            episodes = episodes.filter(slug__in=self.slugs)
+            missing = set(self.slugs) - set(episodes.values_list("slug", flat=True))
+            if missing:
+                raise SyncError(f"no episode with the slug {', '.join(sorted(missing))}")
+        if self.seasons:
+            episodes = episodes.filter(season__in=self.seasons)
+        return episodes
+
+    def people(self, episodes):
+        people = Guest.objects.all().order_by("id")
+        if self.slugs or self.seasons:
+            people = people.filter(appearances__episode__in=episodes).distinct()
+        return people
+
+    def run(self):
+        report = ExportReport()
+        episodes = self.episodes()
+        synced = []
+        (self.out / "_podcast").mkdir(parents=True, exist_ok=True)
+        (self.out / "_people").mkdir(parents=True, exist_ok=True)
+        for guest in self.people(episodes):
+            data, body = build_person(guest)
+            self._write(report, synced, guest, data, body, self.out / "_people" / f"{guest.short}.md")
+            self._image(report, guest.picture)
+        for episode, data, body in EpisodeTree(episodes):
+            self._write(report, synced, episode, data, body, self.out / "_podcast" / episode.filename)
+            self._image(report, episode.image)
+        fields = ["source", "source_sha256", "synced_digest"]
+        for model in (Guest, Episode):
+            rows = [row for row in synced if isinstance(row, model)]
+            if rows:
+                model.objects.bulk_update(rows, fields, batch_size=200)
+        return report
+
+    def _write(self, report, synced, obj, data, body, path):
+        text = render(obj, data, body, reformat=self.reformat)
+        raw = text.encode("utf-8")
+        try:
+            same = path.read_bytes() == raw
+        except OSError:
+            same = False
+        if not same:
+            path.write_bytes(raw)
+            report.written += 1
+        else:
+            report.unchanged += 1
+        report.files.append(path)
+        digest = documents.digest(data, body)
+        if obj.source != text or obj.synced_digest != digest:
+            obj.source, obj.source_sha256, obj.synced_digest = text, documents.sha256(raw), digest
+            synced.append(obj)
+
+    def _image(self, report, image):
+        name = image.name if image else ""
+        if not name or not self.storage.exists(name):
+            return
+        target = self.out / name
+        try:
+            if target.is_file() and target.stat().st_size == self.storage.size(name):
+                return
+            target.parent.mkdir(parents=True, exist_ok=True)
+            with self.storage.open(name, "rb") as src, target.open("wb") as dst:
+                shutil.copyfileobj(src, dst)
+            report.images += 1
+        except OSError:
+            pass

@@ -1,0 +1,26 @@
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = Path(os.environ.get("PODCAST_CORPUS", ROOT.parent / "shared" / "corpus"))
+SNAPSHOTS = ("2023-07", "2026-06")
+SAMPLE = ROOT / "sample"
+
+
+def corpus_snapshot(name):
+    """The real archive's snapshot; tests over it fail in CI when it is missing, else skip."""
+    path = CORPUS / name
+    if not (path / "_podcast").is_dir():
+        if os.environ.get("CI"):
+            pytest.fail(f"the corpus snapshot {path} is missing")
+        pytest.skip(f"the corpus snapshot {path} is not here")
+    return path
+
+
+@pytest.fixture(autouse=True)
+def media_root(tmp_path, settings):
+    """Every test gets its own media storage, so imported images never land in the project."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT

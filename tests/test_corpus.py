@@ -1,0 +1,112 @@
+"""Import then export of the real archive, both snapshots: faithful data, faithful bytes."""
+import difflib
+
+import pytest
+
+from episodes import documents
+from episodes.models import Episode, Guest, TranscriptLine
+from episodes.sync import Exporter, Importer
+
+from .conftest import SNAPSHOTS, corpus_snapshot
+
+pytestmark = [pytest.mark.django_db, pytest.mark.corpus]
+
+
+def published(root):
+    return [p for kind in ("_people", "_podcast") for p in sorted((root / kind).glob("*.md")) if not p.name.startswith("_")]
+
+
+def pyyaml_reproduces(path):
+    """The allow_unicode setting with which safe_dump writes this file's front matter, or None."""
+    doc = documents.parse(path.read_bytes())
+    front = documents.split(doc.text)[1]
+    for allow_unicode in (True, False):
+        if documents.dump(doc.data, allow_unicode=allow_unicode) == front:
+            return allow_unicode
+    return None
+
+
+@pytest.mark.parametrize("snapshot", SNAPSHOTS)
+def test_round_trip_over_the_corpus(snapshot, tmp_path):
+    root = corpus_snapshot(snapshot)
+    report = Importer().run([root])
+    assert report.ok, [(o.path, o.message) for o in report.outcomes if o.status in ("failed", "conflict")]
+    files = published(root)
+    assert report.count("created") == len(files)
+
+    # Unchanged: every file comes back byte for byte.
+    Exporter(tmp_path / "out").run()
+    for path in files:
+        exported = tmp_path / "out" / path.parent.name / path.name
+        assert exported.read_bytes() == path.read_bytes(), path
+    assert sorted(p.name for p in (tmp_path / "out/_podcast").glob("*.md")) == sorted(
+        p.name for p in files if p.parent.name == "_podcast"
+    )
+
+    # Reformatted: never the source text, always the same data; the same bytes where PyYAML
+    # writes the file that way itself.
+    Exporter(tmp_path / "re", reformat=True).run()
+    same_bytes = reproducible = 0
+    for path in files:
+        original = documents.parse(path.read_bytes())
+        again = documents.parse((tmp_path / "re" / path.parent.name / path.name).read_bytes())
+        assert documents.digest(again.data, again.body) == documents.digest(original.data, original.body), path
+        if pyyaml_reproduces(path) is not None:
+            reproducible += 1
+            assert again.text == original.text, path
+        same_bytes += again.text == original.text
+    assert reproducible > 0
+    assert same_bytes == reproducible
+
+
+@pytest.mark.parametrize("snapshot", SNAPSHOTS)
+def test_one_corrected_line_is_a_one_item_diff(snapshot, tmp_path):
+    root = corpus_snapshot(snapshot)
+    episodes = sorted((root / "_podcast").glob("[!_]*.md"))
+    pyyaml_style = next(p for p in episodes if pyyaml_reproduces(p) and "transcript:" in p.read_text())
+    hand_style = next(p for p in episodes if pyyaml_reproduces(p) is None and "transcript:" in p.read_text())
+    Importer().run([root])
+    Exporter(tmp_path / "before").run()
+
+    positions = {}
+    for path in (pyyaml_style, hand_style):
+        line = TranscriptLine.objects.filter(episode__slug=path.stem).order_by("position")[7]
+        line.text = line.text.replace(" ", "  ", 1) + " (corrected)"
+        line.save()
+        positions[path] = line.position
+    Exporter(tmp_path / "after").run()
+
+    changed = [
+        p.name
+        for p in (tmp_path / "after/_podcast").glob("*.md")
+        if p.read_bytes() != (tmp_path / "before/_podcast" / p.name).read_bytes()
+    ]
+    assert sorted(changed) == sorted([pyyaml_style.name, hand_style.name])
+    people = [p for p in (tmp_path / "after/_people").glob("*.md")]
+    assert all(p.read_bytes() == (tmp_path / "before/_people" / p.name).read_bytes() for p in people)
+
+    for path in (pyyaml_style, hand_style):
+        before = documents.parse((tmp_path / "before/_podcast" / path.name).read_bytes())
+        after = documents.parse((tmp_path / "after/_podcast" / path.name).read_bytes())
+        item = positions[path]
+        assert after.data["transcript"][item]["line"].endswith(" (corrected)")
+        after.data["transcript"][item]["line"] = before.data["transcript"][item]["line"]
+        assert after.data == before.data and after.body == before.body
+
+    # In PyYAML's own style, the diff is only that item's lines.
+    before = documents.parse((tmp_path / "before/_podcast" / pyyaml_style.name).read_bytes())
+    after = documents.parse((tmp_path / "after/_podcast" / pyyaml_style.name).read_bytes())
+    item = positions[pyyaml_style]
+    allow_unicode = pyyaml_reproduces(pyyaml_style)
+    old_block = documents.dump([before.data["transcript"][item]], allow_unicode=allow_unicode)
+    new_block = documents.dump([after.data["transcript"][item]], allow_unicode=allow_unicode)
+    start = before.text.index("\n" + old_block) + 1
+    first = before.text[:start].count("\n") + 1
+    span = range(first, first + old_block.count("\n"))
+    assert after.text == before.text[:start] + new_block + before.text[start + len(old_block) :]
+    hunks = [d for d in difflib.unified_diff(before.text.splitlines(), after.text.splitlines(), lineterm="", n=0)]
+    old_ranges = [h.split()[1] for h in hunks if h.startswith("@@")]
+    assert old_ranges
+    for old_range in old_ranges:
+        at, _, count = old_range[1:].partition(",")
+        assert int(at) in span and int(at) + max(int(count or 1), 1) - 1 in span, (old_range, span)

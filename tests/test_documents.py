@@ -1,0 +1,87 @@
+"""The file format alone: splitting, parsing, refusing hostile input."""
+import datetime
+
+import pytest
+
+from episodes import documents
+from episodes.documents import DocumentError
+
+
+def test_split_keeps_every_piece_as_written():
+    head, front, closing, body = documents.split("---\ntitle: A\n---  \n\nBody\n---\nmore")
+    assert (head, front, closing, body) == ("---\n", "title: A\n", "---  \n", "\nBody\n---\nmore")
+
+
+def test_parse_reads_data_and_body():
+    doc = documents.parse(b"---\ntitle: A\ndateadded: 2021-02-23\n---\n\nNotes\n")
+    assert doc.data == {"title": "A", "dateadded": datetime.date(2021, 2, 23)}
+    assert doc.body == "\nNotes\n"
+    assert doc.render() == "---\ntitle: A\ndateadded: 2021-02-23\n---\n\nNotes\n"
+
+
+@pytest.mark.parametrize(
+    "raw, message, line",
+    [
+        (b"", "empty", None),
+        (b"title: A\n", "no front matter", 1),
+        (b"---\ntitle: A\n", "not closed", 1),
+        (b"---\ntitle: [A\n---\n", "YAML syntax error", 3),
+        (b"---\n- a\n- b\n---\n", "must be a mapping", 2),
+        (b"---\n---\n", "not empty", None),
+        (b"---\ntitle: \xff\n---\n", "not UTF-8", 2),
+        (b"---\na: &x [1, 2]\nb: *x\n---\n", "aliases", None),
+    ],
+)
+def test_bad_documents_are_refused_with_a_reason(raw, message, line):
+    with pytest.raises(DocumentError) as caught:
+        documents.parse(raw)
+    if message == "not empty":
+        assert "mapping" in str(caught.value)
+    else:
+        assert message in str(caught.value)
+    if line is not None:
+        assert caught.value.line == line
+
+
+def test_syntax_error_line_counts_from_the_top_of_the_file():
+    raw = b"---\ntitle: A\nseason: 1\nguests: [a\nimage: x\n---\n"
+    with pytest.raises(DocumentError) as caught:
+        documents.parse(raw)
+    assert caught.value.line in (4, 5, 6)
+
+
+def test_oversized_document_is_refused_before_parsing():
+    raw = b"---\ntitle: A\n---\n" + b"x" * (documents.MAX_BYTES + 1)
+    with pytest.raises(DocumentError, match="bytes"):
+        documents.parse(raw)
+
+
+@pytest.mark.parametrize(
+    "front",
+    [
+        "a: " + "[" * 100_000 + "]" * 100_000,
+        "a: " + "{b: " * 10_000 + "}" * 10_000,
+        "- " * 200_000 + "x",
+        "".join(" " * i + "a:\n" for i in range(500)),
+    ],
+)
+def test_deep_nesting_is_refused_quickly_without_crashing(front):
+    # libyaml recurses in C: unguarded, the first of these kills the process.
+    with pytest.raises(DocumentError, match="nest"):
+        documents.parse(("---\n" + front + "\n---\n").encode())
+
+
+def test_billion_laughs_is_refused():
+    lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x]"]
+    for i in range(1, 20):
+        ref = f"*a{i - 1}"
+        lines.append(f"a{i}: &a{i} [{', '.join([ref] * 9)}]")
+    with pytest.raises(DocumentError, match="aliases"):
+        documents.parse(("---\n" + "\n".join(lines) + "\n---\n").encode())
+
+
+def test_digest_tells_types_apart():
+    assert documents.digest({"a": 1}, "") != documents.digest({"a": "1"}, "")
+    assert documents.digest({"a": 1, "b": 2}, "") != documents.digest({"b": 2, "a": 1}, "")
+    assert documents.digest({"d": datetime.date(2020, 1, 2)}, "") != documents.digest({"d": "2020-01-02"}, "")
+    assert documents.digest({"a": [1]}, "x") == documents.digest({"a": [1]}, "x")

@@ -1,0 +1,266 @@
+"""manage.py import_podcast: errors, conflicts, idempotence, drafts, images, dry runs."""
+import io
+
+import pytest
+from django.core.management import call_command
+
+from episodes.models import Episode, Guest, PlatformLink, Section, TranscriptLine
+from episodes.sync import Importer
+
+from . import sites
+
+pytestmark = pytest.mark.django_db
+
+
+def run_import(*args):
+    """(exit code, stdout, stderr) of the command."""
+    out, err = io.StringIO(), io.StringIO()
+    try:
+        call_command("import_podcast", *map(str, args), stdout=out, stderr=err)
+        code = 0
+    except SystemExit as exc:
+        code = exc.code
+    return code, out.getvalue(), err.getvalue()
+
+
+@pytest.fixture
+def site(tmp_path):
+    return sites.write_site(
+        tmp_path / "site",
+        people=[sites.person("ann", title="Ann Example", linkedin="ann"), sites.person("bob")],
+        episodes=[sites.episode("first"), sites.episode("second", guests=["ann", "bob"], episode=2)],
+    )
+
+
+def test_import_creates_people_then_episodes_with_their_transcripts(site, media_root):
+    code, out, err = run_import(site)
+    assert code == 0, err
+    assert "People: 2 created" in out and "Episodes: 2 created" in out
+    second = Episode.objects.get(slug="second")
+    assert [g.short for g in second.guests.order_by("appearances__position")] == ["ann", "bob"]
+    assert list(second.sections.values_list("title", flat=True)) == ["Background"]
+    lines = list(second.lines.values_list("position", "speaker", "sec", "time"))
+    assert lines == [(0, "Host", 0, "0:00"), (2, "Host", 12, "0:12"), (3, "Ann", 75, "1:15")]
+    assert [(link.platform, link.url) for link in second.links.all()] == [
+        ("youtube", "https://www.youtube.com/watch?v=abc123"),
+        ("spotify", "TODO"),
+    ]
+    assert (media_root / "images/podcast/second.jpg").read_bytes() == b"\xff\xd8\xff cover"
+    assert (media_root / "images/authors/ann.jpg").exists()
+
+
+def test_second_import_of_the_same_archive_changes_nothing(site, django_assert_max_num_queries):
+    run_import(site)
+    stamps = dict(Episode.objects.values_list("slug", "updated_at"))
+    with django_assert_max_num_queries(10):
+        report = Importer().run([site])
+    assert report.count("unchanged") == 4 and report.count("created") == report.count("updated") == 0
+    assert dict(Episode.objects.values_list("slug", "updated_at")) == stamps
+
+
+def test_changed_file_updates_its_episode(site):
+    run_import(site)
+    data = sites.episode("first", title="A better title")
+    data["transcript"][1]["header"] = "Early years"
+    sites.write(site / "_podcast/first.md", data)
+    code, out, _ = run_import(site)
+    assert code == 0 and "1 updated" in out and "1 unchanged" in out
+    first = Episode.objects.get(slug="first")
+    assert first.title == "A better title"
+    assert list(first.sections.values_list("title", flat=True)) == ["Early years"]
+    assert first.lines.count() == 3
+
+
+@pytest.mark.parametrize(
+    "content, expected",
+    [
+        ("title: no front matter\n", "no front matter"),
+        ("---\ntitle: A\nseason: 1\n", "not closed"),
+        ("---\ntitle: A\nguests: [ann\n---\n", "line 4: YAML syntax error"),
+        ("---\n- just a list\n---\n", "must be a mapping"),
+        ({"season": "three"}, "'season' must be a whole number"),
+        ({"transcript": {"line": "x"}}, "'transcript' must be a list"),
+        ({"transcript": ["just text"]}, "transcript item 1 is neither a line"),
+        ({"transcript": [{"line": "x", "sec": "12"}]}, "'sec' must be a whole number"),
+        ({"transcript": [{"line": "x", "sec": 1.5}]}, "'sec' must be a whole number"),
+        ({"transcript": [{"line": "x", "time": 73}]}, "'time' must be text"),
+        ({"transcript": [{"header": "A", "line": "b"}]}, "neither a line"),
+        ({"guests": ["nobody"]}, "guest 'nobody' has no person file"),
+        ({"image": "../../etc/passwd"}, "leaves the site folder"),
+        ({"image": "/etc/passwd"}, "leaves the site folder"),
+        ({"links": {"youtube": "javascript:alert(1)"}}, "'links.youtube' must be an http(s) address"),
+        ({"links": {"spotify": "ftp://example.com/x"}}, "must be an http(s) address"),
+        ({"title": None}, "'title' must not be empty"),
+        ({"dateadded": "last year"}, "'dateadded' must be a date"),
+    ],
+)
+def test_a_bad_file_fails_alone_with_one_clear_line(site, content, expected):
+    bad = site / "_podcast/bad.md"
+    if isinstance(content, dict):
+        data = sites.episode("bad")
+        data.update(content)
+        content = data
+    sites.write(bad, content)
+    code, out, err = run_import(site)
+    assert code == 1
+    assert f"{bad}: failed: " in err and expected in err, err
+    assert "Traceback" not in err and len([line for line in err.splitlines() if "bad.md" in line]) == 1
+    assert "Episodes: 2 created" in out and "1 failed" in out
+    assert not Episode.objects.filter(slug="bad").exists()
+
+
+def test_non_utf8_and_empty_files_are_named(site):
+    (site / "_podcast/latin.md").write_bytes("---\ntitle: café\n---\n".encode("latin-1"))
+    (site / "_podcast/empty.md").write_bytes(b"")
+    code, _, err = run_import(site)
+    assert code == 1
+    assert "latin.md: failed: line 2: the text is not UTF-8" in err
+    assert "empty.md: failed: the file is empty" in err
+
+
+def test_too_many_transcript_items_are_refused(site, monkeypatch):
+    monkeypatch.setattr("episodes.sync.MAX_TRANSCRIPT_ITEMS", 3)
+    code, _, err = run_import(site)
+    assert code == 1 and "more than 3 are refused" in err
+
+
+def test_a_failing_update_leaves_the_episode_as_it_was(site):
+    run_import(site)
+    before = list(TranscriptLine.objects.filter(episode__slug="first").values_list("text", flat=True))
+    data = sites.episode("first", title="Changed")
+    data["transcript"].append({"line": "bad", "sec": "not a number"})
+    sites.write(site / "_podcast/first.md", data)
+    code, _, err = run_import(site)
+    assert code == 1 and "transcript item 5" in err
+    first = Episode.objects.get(slug="first")
+    assert first.title == "Episode first"
+    assert list(first.lines.values_list("text", flat=True)) == before
+
+
+def test_a_failure_half_way_through_writing_rolls_the_file_back(site, monkeypatch):
+    run_import(site)
+    sites.write(site / "_podcast/first.md", sites.episode("first", title="Changed"))
+
+    def explode(*args, **kwargs):
+        raise __import__("episodes.documents").documents.DocumentError("disk on fire")
+
+    monkeypatch.setattr("episodes.sync.Importer._children", explode)
+    code, _, err = run_import(site)
+    assert code == 1 and "disk on fire" in err
+    first = Episode.objects.get(slug="first")
+    assert first.title == "Episode first" and first.lines.count() == 3 and first.links.count() == 2
+
+
+def test_dry_run_checks_everything_and_writes_nothing(site, media_root):
+    sites.write(site / "_podcast/bad.md", "---\n[\n---\n")
+    code, out, err = run_import(site, "--dry-run")
+    assert code == 1 and "bad.md: failed" in err
+    assert "Episodes: 2 created" in out and "Dry run: nothing was written." in out
+    assert not Episode.objects.exists() and not Guest.objects.exists()
+    assert not (media_root / "images").exists()
+
+
+def test_drafts_are_skipped_unless_asked_for(site):
+    sites.write(site / "_podcast/_upcoming.md", sites.episode("upcoming"))
+    (site / "_podcast/_template.md").write_text("---\ntitle: {{ title }}\nguests: [{{ x }}]\n---\n")
+    code, out, _ = run_import(site)
+    assert code == 0 and "2 skipped" in out and not Episode.objects.filter(slug="upcoming").exists()
+    code, out, _ = run_import(site, "--include-drafts")
+    assert code == 0, out
+    draft = Episode.objects.get(slug="upcoming")
+    assert not draft.is_published and draft.filename == "_upcoming.md"
+    assert "1 skipped" in out  # the template does not parse: skipped, not failed
+
+
+def test_single_files_can_be_imported(site):
+    code, out, _ = run_import(site / "_people/ann.md", site / "_podcast/first.md")
+    assert code == 0, out
+    assert Episode.objects.get().slug == "first" and Guest.objects.get().short == "ann"
+
+
+def test_missing_path_is_an_error(tmp_path):
+    out, err = io.StringIO(), io.StringIO()
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="no such site folder"):
+        call_command("import_podcast", str(tmp_path / "nope"), stdout=out, stderr=err)
+
+
+def test_a_missing_image_is_a_warning_and_the_path_is_kept(site):
+    (site / "images/podcast/first.jpg").unlink()
+    code, _, err = run_import(site)
+    assert code == 0
+    assert "first.md: warning: image images/podcast/first.jpg is not in the site" in err
+    assert Episode.objects.get(slug="first").image.name == "images/podcast/first.jpg"
+
+
+def test_person_file_name_must_match_its_key(site):
+    sites.write(site / "_people/carol.md", sites.person("caroline"))
+    code, _, err = run_import(site)
+    assert code == 1 and "carol.md: failed: 'short' is 'caroline' but the file name says 'carol'" in err
+
+
+def test_bad_web_address_of_a_person_is_refused(site):
+    sites.write(site / "_people/dan.md", sites.person("dan", web="javascript:alert(1)"))
+    code, _, err = run_import(site)
+    assert code == 1 and "'web' must be an http(s) address" in err
+
+
+# --- nothing an editor did is lost ---
+
+
+def edit_a_line(slug="first", text="Tell us about your path."):
+    line = TranscriptLine.objects.filter(episode__slug=slug).order_by("position")[1]
+    line.text = text
+    line.save()
+
+
+def test_an_edited_episode_is_not_overwritten_by_a_changed_file(site):
+    run_import(site)
+    edit_a_line()
+    sites.write(site / "_podcast/first.md", sites.episode("first", title="Changed in git"))
+    code, _, err = run_import(site)
+    assert code == 1
+    assert "first.md: conflict: changed in the CMS since it was last imported or exported" in err
+    first = Episode.objects.get(slug="first")
+    assert first.title == "Episode first"
+    assert first.lines.filter(text="Tell us about your path.").exists()
+
+    code, out, _ = run_import(site, "--force")
+    assert code == 0 and "1 updated" in out
+    first.refresh_from_db()
+    assert first.title == "Changed in git" and not first.lines.filter(text="Tell us about your path.").exists()
+
+
+def test_an_edited_episode_survives_reimporting_an_unchanged_file(site):
+    run_import(site)
+    edit_a_line()
+    code, out, _ = run_import(site)
+    assert code == 0 and "2 unchanged" in out
+    assert TranscriptLine.objects.filter(text="Tell us about your path.").exists()
+
+
+def test_edits_to_metadata_links_and_sections_count_as_edits(site):
+    run_import(site)
+    sites.write(site / "_podcast/first.md", sites.episode("first", title="Changed in git"))
+    sites.write(site / "_podcast/second.md", sites.episode("second", guests=["ann", "bob"], episode=3))
+    PlatformLink.objects.filter(episode__slug="first", platform="spotify").update(url="https://open.spotify.com/x")
+    Section.objects.filter(episode__slug="second").update(title="Renamed")
+    code, _, err = run_import(site)
+    assert err.count("conflict") == 2
+
+
+def test_an_edited_person_is_not_overwritten(site):
+    run_import(site)
+    Guest.objects.filter(short="ann").update(title="Ann E. Example")
+    sites.write(site / "_people/ann.md", sites.person("ann", title="Ann from git"))
+    code, _, err = run_import(site)
+    assert code == 1 and "ann.md: conflict" in err
+    assert Guest.objects.get(short="ann").title == "Ann E. Example"
+
+
+def test_an_episode_made_in_the_cms_is_not_overwritten_by_a_new_file(site):
+    Episode.objects.create(slug="first", title="Written in the admin")
+    code, _, err = run_import(site)
+    assert code == 1 and "first.md: conflict" in err
+    assert Episode.objects.get(slug="first").title == "Written in the admin"
