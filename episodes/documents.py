@@ -6,9 +6,12 @@ what the keys mean (that is ``sync``'s business).
 """
 
 import hashlib
+import multiprocessing
+import os
 import io
 import pickle
 import re
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from itertools import accumulate
 
@@ -112,6 +115,34 @@ def parse(raw: bytes) -> Document:
         kind = "empty" if data is None else f"a {type(data).__name__}"
         raise DocumentError(f"the front matter must be a mapping of keys to values, not {kind}", 2)
     return Document(data=data, body=body, head=head, closing=closing, text=text)
+
+
+# Below this many documents a worker process costs more than it saves.
+PARALLEL_MIN = 16
+
+
+def parse_many(raws):
+    """Parse documents in order, yielding each Document or the DocumentError it raised.
+
+    With many documents a second process parses ahead while the caller writes the ones already
+    parsed to the database, so an import costs about the larger of the two, not their sum."""
+    if len(raws) < PARALLEL_MIN or (os.cpu_count() or 1) < 2:
+        yield from map(_parse_or_error, raws)
+        return
+    # spawn, not fork: a forked child would share the parent's open database connection.
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
+        for result in pool.map(_parse_or_error, raws, chunksize=8):
+            yield DocumentError(*result[1:]) if isinstance(result, tuple) else result
+
+
+def _parse_or_error(raw):
+    try:
+        return parse(raw)
+    except DocumentError as exc:
+        if multiprocessing.parent_process() is None:
+            return exc
+        return ("error", exc.message, exc.line)  # an exception would lose its line crossing processes
 
 
 def load(front: str, first_line=1):

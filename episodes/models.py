@@ -63,12 +63,74 @@ class Guest(Synced):
         return reverse("episodes:person", args=[self.short])
 
 
+# What a file row keeps to write itself back; no page shows it, and ``source`` is the whole file.
+SYNC_FIELDS = ("source", "source_sha256", "synced_digest", "layout", "extra")
+# What a card of an episode or a person shows.
+EPISODE_CARD_FIELDS = ("id", "slug", "title", "short_title", "season", "number", "image", "is_published", "date", "date_added")
+GUEST_CARD_FIELDS = ("id", "short", "title", "picture")
+
+
 class EpisodeQuerySet(models.QuerySet):
     def published(self):
         return self.filter(is_published=True)
 
+    def visible_to(self, user):
+        """Drafts are public to no one but staff, who preview them before they are published."""
+        return self if user.is_active and user.is_staff else self.published()
+
     def newest_first(self):
         return self.order_by(models.F("season").desc(nulls_last=True), models.F("number").desc(nulls_last=True), "-id")
+
+    def with_guests(self):
+        """Guests in the file's order, each with what a card shows: one query for all episodes."""
+        appearances = Appearance.objects.select_related("guest").only(
+            "id", "episode_id", "position", "guest", *(f"guest__{name}" for name in GUEST_CARD_FIELDS)
+        )
+        return self.prefetch_related(models.Prefetch("appearances", queryset=appearances))
+
+    def cards(self):
+        """Episodes for lists: the few columns a card shows, and the guests."""
+        return self.only(*EPISODE_CARD_FIELDS).with_guests()
+
+    def with_transcript(self):
+        return self.prefetch_related(
+            models.Prefetch("sections", queryset=Section.objects.only("id", "episode_id", "position", "title")),
+            models.Prefetch(
+                "lines",
+                queryset=TranscriptLine.objects.only("id", "episode_id", "position", "text", "speaker", "sec", "time"),
+            ),
+        )
+
+    def for_page(self):
+        """Everything an episode page shows, in a fixed number of queries whatever its size."""
+        return self.defer(*SYNC_FIELDS).with_guests().with_transcript().prefetch_related("links")
+
+    def with_transcript_facts(self):
+        """What decides which transcript renderings an episode offers (see transcripts.Rendering),
+        without loading its lines: ``has_lines``, ``has_sections``, ``has_timed_lines`` and
+        ``has_timed_section`` (a timed line after the first header: a chapter)."""
+        lines = TranscriptLine.objects.filter(episode=models.OuterRef("pk"))
+        first_header = Section.objects.filter(episode=models.OuterRef("pk")).order_by("position").values("position")[:1]
+        return self.annotate(
+            has_lines=models.Exists(lines),
+            has_sections=models.Exists(Section.objects.filter(episode=models.OuterRef("pk"))),
+            has_timed_lines=models.Exists(lines.filter(sec__isnull=False)),
+            has_timed_section=models.Exists(lines.filter(sec__isnull=False, position__gt=models.Subquery(first_header))),
+        )
+
+    def neighbours(self, episode):
+        """The episodes (older, newer) next to ``episode`` in this queryset's newest-first order,
+        as light (slug, title) rows; None at either end or when ``episode`` is not in it.
+
+        One query of three short columns: archives count episodes in hundreds, and the order has
+        ties and gaps (two episodes share a season and number) that make comparisons fragile."""
+        rows = list(self.newest_first().values_list("pk", "slug", "title", named=True))
+        for index, row in enumerate(rows):
+            if row.pk == episode.pk:
+                older = rows[index + 1] if index + 1 < len(rows) else None
+                newer = rows[index - 1] if index else None
+                return older, newer
+        return None, None
 
 
 class Episode(Synced):
@@ -174,7 +236,6 @@ class Section(models.Model):
 
     class Meta:
         ordering = ["position"]
-        indexes = [models.Index(fields=["episode", "position"])]
 
     def __str__(self):
         return self.title
@@ -184,14 +245,14 @@ class TranscriptLine(models.Model):
     episode = models.ForeignKey(Episode, on_delete=models.CASCADE, related_name="lines")
     position = models.PositiveIntegerField()
     text = models.TextField()
-    speaker = models.CharField(max_length=200, blank=True, help_text="As written in the file, e.g. a first name.")
+    # Text, not a short string: a few real files put a whole sentence in ``who``.
+    speaker = models.TextField(blank=True, help_text="As written in the file, e.g. a first name.")
     sec = models.PositiveIntegerField("second", null=True, blank=True)
     time = models.CharField(max_length=20, blank=True, help_text="As written, e.g. 12:34.")
     keys = models.CharField(max_length=40, blank=True, editable=False, help_text="The file's key order.")
 
     class Meta:
         ordering = ["position"]
-        indexes = [models.Index(fields=["episode", "position"])]
 
     def __str__(self):
         return f"{self.time or format_seconds(self.sec) or '-'} {self.speaker}: {self.text[:60]}"

@@ -264,3 +264,22 @@ def test_an_episode_made_in_the_cms_is_not_overwritten_by_a_new_file(site):
     code, _, err = run_import(site)
     assert code == 1 and "first.md: conflict" in err
     assert Episode.objects.get(slug="first").title == "Written in the admin"
+
+
+def test_values_too_long_for_their_column_are_refused_on_every_database(site):
+    data = sites.episode("long")
+    data["transcript"].append({"header": "x" * 600})
+    sites.write(site / "_podcast/long.md", data)
+    sites.write(site / "_podcast/longer.md", sites.episode("longer", title="t" * 501))
+    code, _, err = run_import(site)
+    assert code == 1
+    assert "long.md: failed: transcript item 5: 'header' is 600 characters long; at most 500 fit" in err
+    assert "longer.md: failed: 'title' is 501 characters long" in err
+
+
+def test_a_long_speaker_name_is_kept(site):
+    data = sites.episode("chatty", transcript=[{"line": "Hi", "who": "A very long speaker label " * 40}])
+    sites.write(site / "_podcast/chatty.md", data)
+    code, _, err = run_import(site)
+    assert code == 0, err
+    assert len(TranscriptLine.objects.get(episode__slug="chatty").speaker) == 26 * 40

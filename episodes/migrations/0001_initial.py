@@ -135,7 +135,7 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('position', models.PositiveIntegerField()),
                 ('text', models.TextField()),
-                ('speaker', models.CharField(blank=True, help_text='As written in the file, e.g. a first name.', max_length=200)),
+                ('speaker', models.TextField(blank=True, help_text='As written in the file, e.g. a first name.')),
                 ('sec', models.PositiveIntegerField(blank=True, null=True, verbose_name='second')),
                 ('time', models.CharField(blank=True, help_text='As written, e.g. 12:34.', max_length=20)),
                 ('keys', models.CharField(blank=True, editable=False, help_text="The file's key order.", max_length=40)),
@@ -152,13 +152,5 @@ class Migration(migrations.Migration):
         migrations.AddConstraint(
             model_name='appearance',
             constraint=models.UniqueConstraint(fields=('episode', 'guest'), name='unique_guest_per_episode'),
-        ),
-        migrations.AddIndex(
-            model_name='section',
-            index=models.Index(fields=['episode', 'position'], name='episodes_se_episode_60e5e5_idx'),
-        ),
-        migrations.AddIndex(
-            model_name='transcriptline',
-            index=models.Index(fields=['episode', 'position'], name='episodes_tr_episode_d2c3aa_idx'),
         ),
     ]

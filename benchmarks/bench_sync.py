@@ -1,0 +1,121 @@
+"""Import/export speed against the parse-only baseline: whole processes, median of N runs.
+
+usage: python benchmarks/bench_sync.py SITE_ROOT [--db sqlite|postgres|both] [--runs 3]
+       [--baseline ../shared/bench/parse_only.py]
+
+Measures, on SQLite and/or PostgreSQL (postgres://postgres@127.0.0.1:5432, a scratch database):
+  import into an empty (migrated) database   target: <= 2.0 x parse-only
+  re-import of the unchanged archive         target: <= 0.5 x parse-only
+  export_podcast --reformat                  target: <= 1.0 x parse-and-dump
+Runs are interleaved with the baseline's so that a busy machine slows both alike.
+"""
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PG_SERVER = os.environ.get("BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432")
+
+
+def timed(cmd, env):
+    start = time.perf_counter()
+    result = subprocess.run(cmd, env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    elapsed = time.perf_counter() - start
+    if result.returncode != 0:
+        sys.exit(f"failed: {' '.join(map(str, cmd))}\n{result.stdout}\n{result.stderr}")
+    return elapsed
+
+
+class SQLite:
+    name = "SQLite"
+
+    def __init__(self, work):
+        self.template = work / "template.sqlite3"
+        self.live = work / "bench.sqlite3"
+
+    def url(self, path):
+        return f"sqlite:///{path}"
+
+    def prepare(self, env):
+        subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], env={**env, "DATABASE_URL": self.url(self.template)}, cwd=ROOT, check=True)
+
+    def fresh(self):
+        shutil.copyfile(self.template, self.live)
+        return self.url(self.live)
+
+
+class Postgres:
+    name = "PostgreSQL"
+
+    def __init__(self, work):
+        import psycopg
+
+        self.psycopg = psycopg
+        self.template, self.live = "bench_podcast_template", "bench_podcast"
+
+    def sql(self, *statements):
+        with self.psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as conn:
+            for statement in statements:
+                conn.execute(statement)
+
+    def prepare(self, env):
+        self.sql(f"DROP DATABASE IF EXISTS {self.live}", f"DROP DATABASE IF EXISTS {self.template}", f"CREATE DATABASE {self.template}")
+        subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], env={**env, "DATABASE_URL": f"{PG_SERVER}/{self.template}"}, cwd=ROOT, check=True)
+
+    def fresh(self):
+        self.sql(f"DROP DATABASE IF EXISTS {self.live}", f"CREATE DATABASE {self.live} TEMPLATE {self.template}")
+        return f"{PG_SERVER}/{self.live}"
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("site", type=Path)
+    parser.add_argument("--db", choices=["sqlite", "postgres", "both"], default="both")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--baseline", type=Path, default=ROOT.parent / "shared" / "bench" / "parse_only.py")
+    args = parser.parse_args()
+    site = args.site.resolve()
+    work = Path(tempfile.mkdtemp(prefix="bench-sync-"))
+    env = {**os.environ, "DEBUG": "0", "SECRET_KEY": "benchmark", "MEDIA_ROOT": str(work / "media")}
+    env.pop("DATABASE_URL", None)
+    python = sys.executable
+    databases = {"sqlite": [SQLite], "postgres": [Postgres], "both": [SQLite, Postgres]}[args.db]
+
+    print(f"site: {site}; {args.runs} runs each, median; baseline: {args.baseline}")
+    for kind in databases:
+        db = kind(work)
+        db.prepare(env)
+        times = {key: [] for key in ("parse", "dump", "import", "reimport", "export")}
+        for _ in range(args.runs):
+            shutil.rmtree(work / "media", ignore_errors=True)
+            shutil.rmtree(work / "out", ignore_errors=True)
+            run_env = {**env, "DATABASE_URL": db.fresh()}
+            times["parse"].append(timed([python, args.baseline, site], env))
+            times["import"].append(timed([python, "manage.py", "import_podcast", site], run_env))
+            times["reimport"].append(timed([python, "manage.py", "import_podcast", site], run_env))
+            times["dump"].append(timed([python, args.baseline, site, "--dump"], env))
+            times["export"].append(timed([python, "manage.py", "export_podcast", work / "out", "--reformat"], run_env))
+        median = {key: statistics.median(values) for key, values in times.items()}
+        print(f"\n{db.name}")
+        print(f"  parse-only baseline        {median['parse']:6.2f} s")
+        print(f"  parse-and-dump baseline    {median['dump']:6.2f} s")
+        rows = [
+            ("import into an empty db", "import", "parse", 2.0),
+            ("re-import, unchanged", "reimport", "parse", 0.5),
+            ("export --reformat", "export", "dump", 1.0),
+        ]
+        for label, key, base, target in rows:
+            ratio = median[key] / median[base]
+            verdict = "ok" if ratio <= target else "OVER"
+            print(f"  {label:26} {median[key]:6.2f} s  {ratio:5.2f} x {base} (target <= {target}) {verdict}")
+    shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
