@@ -1,0 +1,62 @@
+"""Round-trip counts over archive snapshots: import into a scratch SQLite database, export, and count
+files that come back with the same data (semantic), the same bytes, and, with --reformat, the same
+bytes where PyYAML's safe_dump reproduces the file (canonical).
+
+usage: python benchmarks/roundtrip.py SNAPSHOT [SNAPSHOT ...]
+"""
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def main(paths):
+    work = Path(tempfile.mkdtemp(prefix="roundtrip-"))
+    os.environ.update(DATABASE_URL=f"sqlite:///{work / 'db.sqlite3'}", MEDIA_ROOT=str(work / "media"))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "podcast.settings")
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    from episodes import documents
+    from episodes.models import Episode, Guest
+    from episodes.sync import Exporter, Importer
+
+    for path in map(Path, paths):
+        call_command("flush", "--no-input", verbosity=0) if (work / "db.sqlite3").exists() else None
+        call_command("migrate", verbosity=0)
+        Episode.objects.all().delete()
+        Guest.objects.all().delete()
+        report = Importer().run([path])
+        files = [p for kind in ("_people", "_podcast") for p in sorted((path / kind).glob("[!_]*.md"))]
+        out, canon = work / f"{path.name}-out", work / f"{path.name}-reformat"
+        Exporter(out).run()
+        Exporter(canon, reformat=True).run()
+        semantic = same = reproducible = canonical = reformat_semantic = 0
+        for source in files:
+            original = documents.parse(source.read_bytes())
+            exported = (out / source.parent.name / source.name).read_bytes()
+            again = documents.parse(exported)
+            semantic += documents.digest(again.data, again.body) == documents.digest(original.data, original.body)
+            same += exported == source.read_bytes()
+            reformatted = documents.parse((canon / source.parent.name / source.name).read_bytes())
+            reformat_semantic += documents.digest(reformatted.data, reformatted.body) == documents.digest(
+                original.data, original.body
+            )
+            front = documents.split(original.text)[1]
+            if any(documents.dump(original.data, allow_unicode=a) == front for a in (True, False)):
+                reproducible += 1
+                canonical += (canon / source.parent.name / source.name).read_bytes() == source.read_bytes()
+        print(f"{path}: {len(files)} published files; import: {report.summary()}")
+        print(f"  semantic (same data, types, key order, body): {semantic}/{len(files)}")
+        print(f"  bytes identical, unchanged export:            {same}/{len(files)}")
+        print(f"  --reformat same data:                         {reformat_semantic}/{len(files)}")
+        print(f"  --reformat bytes identical where safe_dump reproduces the file: {canonical}/{reproducible}")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:] or [str(ROOT.parent / "shared/corpus/2023-07"), str(ROOT.parent / "shared/corpus/2026-06")])
