@@ -126,14 +126,47 @@ def parse_many(raws):
 
     With many documents a second process parses ahead while the caller writes the ones already
     parsed to the database, so an import costs about the larger of the two, not their sum."""
-    if len(raws) < PARALLEL_MIN or (os.cpu_count() or 1) < 2:
-        yield from map(_parse_or_error, raws)
+    for result in _many(_parse_or_error, raws):
+        yield DocumentError(*result[1:]) if isinstance(result, tuple) else result
+
+
+def write_back(source, synced_digest, data, body, reformat=False):
+    """(file text, content digest) for a document last synced as ``source``: the source itself
+    when the content is unchanged, else PyYAML's dump in the file's own style (unicode written as
+    is, or escaped when the source was pure ASCII), inside the source's own delimiters."""
+    content = digest(data, body)
+    if not reformat and source and content == synced_digest:
+        return source, content
+    head, closing = "---\n", "---\n"
+    if source:
+        try:
+            head, _, closing, _ = split(source)
+        except DocumentError:
+            pass
+    if not closing.endswith("\n") and body:
+        closing += "\n"
+    allow_unicode = not source or not source.isascii()
+    return Document(data, body, head, closing).render(allow_unicode=allow_unicode), content
+
+
+def write_back_many(jobs):
+    """``write_back`` over many (source, synced_digest, data, body, reformat), in order; in a
+    second process when there are many, so dumping overlaps with reading the database."""
+    return _many(_write_back_job, jobs)
+
+
+def _write_back_job(job):
+    return write_back(*job)
+
+
+def _many(function, items):
+    if len(items) < PARALLEL_MIN or (os.cpu_count() or 1) < 2:
+        yield from map(function, items)
         return
     # spawn, not fork: a forked child would share the parent's open database connection.
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
-        for result in pool.map(_parse_or_error, raws, chunksize=8):
-            yield DocumentError(*result[1:]) if isinstance(result, tuple) else result
+        yield from pool.map(function, items, chunksize=8)
 
 
 def _parse_or_error(raw):

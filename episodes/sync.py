@@ -489,21 +489,8 @@ def is_edited(obj):
 
 
 def render(obj, data, body, *, reformat=False):
-    """The file text for a row: its source when the content is unchanged, else PyYAML's dump in
-    the file's own style (unicode written as is, or escaped when the source was pure ASCII)."""
-    source = obj.source
-    if not reformat and source and documents.digest(data, body) == obj.synced_digest:
-        return source
-    head, closing = "---\n", "---\n"
-    if source:
-        try:
-            head, _, closing, _ = documents.split(source)
-        except DocumentError:
-            pass
-    allow_unicode = not source or not source.isascii()
-    if closing and not closing.endswith("\n") and body:
-        closing += "\n"
-    return documents.Document(data, body, head, closing or "---\n").render(allow_unicode=allow_unicode)
+    """The file text for a row (see ``documents.write_back``)."""
+    return documents.write_back(obj.source, obj.synced_digest, data, body, reformat)[0]
 
 
 # --- import --------------------------------------------------------------------------------------
@@ -837,25 +824,26 @@ class Exporter:
     def run(self):
         report = ExportReport()
         episodes = self.episodes()
-        synced = []
         (self.out / "_podcast").mkdir(parents=True, exist_ok=True)
         (self.out / "_people").mkdir(parents=True, exist_ok=True)
-        for guest in self.people(episodes):
-            data, body = build_person(guest)
-            self._write(report, synced, guest, data, body, self.out / "_people" / f"{guest.short}.md")
-            self._image(report, guest.picture)
-        for episode, data, body in EpisodeTree(episodes):
-            self._write(report, synced, episode, data, body, self.out / "_podcast" / episode.filename)
-            self._image(report, episode.image)
+        rows = [(guest, self.out / "_people" / f"{guest.short}.md", *build_person(guest)) for guest in self.people(episodes)]
+        rows += [(episode, self.out / "_podcast" / episode.filename, data, body) for episode, data, body in EpisodeTree(episodes)]
+        jobs = [(obj.source, obj.synced_digest, data, body, self.reformat) for obj, _, data, body in rows]
+        synced = []
+        for (obj, path, _, _), (text, digest) in zip(rows, documents.write_back_many(jobs)):
+            self._write(report, obj, text, path)
+            if obj.source != text or obj.synced_digest != digest:
+                obj.source, obj.source_sha256, obj.synced_digest = text, documents.sha256(text.encode("utf-8")), digest
+                synced.append(obj)
+            self._image(report, obj.picture if isinstance(obj, Guest) else obj.image)
         fields = ["source", "source_sha256", "synced_digest"]
         for model in (Guest, Episode):
-            rows = [row for row in synced if isinstance(row, model)]
-            if rows:
-                model.objects.bulk_update(rows, fields, batch_size=200)
+            changed = [row for row in synced if isinstance(row, model)]
+            if changed:
+                model.objects.bulk_update(changed, fields, batch_size=200)
         return report
 
-    def _write(self, report, synced, obj, data, body, path):
-        text = render(obj, data, body, reformat=self.reformat)
+    def _write(self, report, obj, text, path):
         raw = text.encode("utf-8")
         try:
             same = path.read_bytes() == raw
@@ -867,10 +855,6 @@ class Exporter:
         else:
             report.unchanged += 1
         report.files.append(path)
-        digest = documents.digest(data, body)
-        if obj.source != text or obj.synced_digest != digest:
-            obj.source, obj.source_sha256, obj.synced_digest = text, documents.sha256(raw), digest
-            synced.append(obj)
 
     def _image(self, report, image):
         name = image.name if image else ""
