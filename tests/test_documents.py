@@ -85,3 +85,25 @@ def test_digest_tells_types_apart():
     assert documents.digest({"a": 1, "b": 2}, "") != documents.digest({"b": 2, "a": 1}, "")
     assert documents.digest({"d": datetime.date(2020, 1, 2)}, "") != documents.digest({"d": "2020-01-02"}, "")
     assert documents.digest({"a": [1]}, "x") == documents.digest({"a": [1]}, "x")
+
+
+def test_parse_many_keeps_order_and_error_lines_across_processes():
+    good = [f"---\ntitle: T{i}\n---\nbody {i}\n".encode() for i in range(documents.PARALLEL_MIN + 4)]
+    bad = b"---\ntitle: A\nguests: [x\n---\n"
+    raws = good[:5] + [bad] + good[5:]
+    results = list(documents.parse_many(raws))
+    assert len(results) == len(raws)
+    assert isinstance(results[5], DocumentError) and results[5].line == 4 and "YAML syntax error" in str(results[5])
+    assert [r.data["title"] for i, r in enumerate(results) if i != 5] == [f"T{i}" for i in range(len(good))]
+
+
+def test_write_back_reuses_the_source_only_while_the_content_is_unchanged():
+    source = '---\ntitle: "Hand"\n---\nBody\n'
+    doc = documents.parse(source.encode())
+    synced = documents.digest(doc.data, doc.body)
+    assert documents.write_back(source, synced, doc.data, doc.body)[0] == source
+    assert documents.write_back(source, synced, doc.data, doc.body, reformat=True)[0] == "---\ntitle: Hand\n---\nBody\n"
+    changed = documents.write_back(source, synced, {"title": "Hand édité"}, doc.body)[0]
+    assert changed == "---\ntitle: \"Hand \\xE9dit\\xE9\"\n---\nBody\n"  # an ASCII file stays ASCII
+    jobs = [(source, synced, doc.data, doc.body, False)] * (documents.PARALLEL_MIN + 1)
+    assert [text for text, _ in documents.write_back_many(jobs)] == [source] * len(jobs)
