@@ -66,7 +66,18 @@ class Guest(Synced):
 # What a file row keeps to write itself back; no page shows it, and ``source`` is the whole file.
 SYNC_FIELDS = ("source", "source_sha256", "synced_digest", "layout", "extra")
 # What a card of an episode or a person shows.
-EPISODE_CARD_FIELDS = ("id", "slug", "title", "short_title", "season", "number", "image", "is_published", "date", "date_added")
+EPISODE_CARD_FIELDS = (
+    "id",
+    "slug",
+    "title",
+    "short_title",
+    "season",
+    "number",
+    "image",
+    "is_published",
+    "date",
+    "date_added",
+)
 GUEST_CARD_FIELDS = ("id", "short", "title", "picture")
 
 
@@ -110,27 +121,51 @@ class EpisodeQuerySet(models.QuerySet):
         without loading its lines: ``has_lines``, ``has_sections``, ``has_timed_lines`` and
         ``has_timed_section`` (a timed line after the first header: a chapter)."""
         lines = TranscriptLine.objects.filter(episode=models.OuterRef("pk"))
-        first_header = Section.objects.filter(episode=models.OuterRef("pk")).order_by("position").values("position")[:1]
+        # Inside the lines' subquery, so "the line's episode".
+        first_header = (
+            Section.objects.filter(episode=models.OuterRef("episode")).order_by("position").values("position")[:1]
+        )
         return self.annotate(
             has_lines=models.Exists(lines),
             has_sections=models.Exists(Section.objects.filter(episode=models.OuterRef("pk"))),
             has_timed_lines=models.Exists(lines.filter(sec__isnull=False)),
-            has_timed_section=models.Exists(lines.filter(sec__isnull=False, position__gt=models.Subquery(first_header))),
+            has_timed_section=models.Exists(
+                lines.filter(sec__isnull=False, position__gt=models.Subquery(first_header))
+            ),
         )
 
     def neighbours(self, episode):
-        """The episodes (older, newer) next to ``episode`` in this queryset's newest-first order,
-        as light (slug, title) rows; None at either end or when ``episode`` is not in it.
+        """The episodes (older, newer) next to ``episode`` in newest-first order, among this
+        queryset's; either is None at an end. Two one-row queries down the (season, number)
+        index: reading every row instead would drag each file's whole text along."""
+        older = self.filter(_after(episode)).newest_first()
+        newer = self.filter(_before(episode)).order_by(
+            models.F("season").asc(nulls_first=True), models.F("number").asc(nulls_first=True), "id"
+        )
+        return tuple(queryset.only("id", "slug", "title").first() for queryset in (older, newer))
 
-        One query of three short columns: archives count episodes in hundreds, and the order has
-        ties and gaps (two episodes share a season and number) that make comparisons fragile."""
-        rows = list(self.newest_first().values_list("pk", "slug", "title", named=True))
-        for index, row in enumerate(rows):
-            if row.pk == episode.pk:
-                older = rows[index + 1] if index + 1 < len(rows) else None
-                newer = rows[index - 1] if index else None
-                return older, newer
-        return None, None
+
+# Newest-first order is season, then number, both descending with missing ones last, then id
+# descending; these say which rows come after or before an episode in it.
+
+
+def _after(episode):
+    def key(field, value, rest):
+        missing = models.Q(**{f"{field}__isnull": True})
+        if value is None:
+            return missing & rest
+        return missing | models.Q(**{f"{field}__lt": value}) | (models.Q(**{field: value}) & rest)
+
+    return key("season", episode.season, key("number", episode.number, models.Q(id__lt=episode.id)))
+
+
+def _before(episode):
+    def key(field, value, rest):
+        if value is None:
+            return models.Q(**{f"{field}__isnull": False}) | (models.Q(**{f"{field}__isnull": True}) & rest)
+        return models.Q(**{f"{field}__gt": value}) | (models.Q(**{field: value}) & rest)
+
+    return key("season", episode.season, key("number", episode.number, models.Q(id__gt=episode.id)))
 
 
 class Episode(Synced):

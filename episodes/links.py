@@ -1,0 +1,100 @@
+"""Addresses that lead off the site: the one place that turns stored values into links.
+
+Archive files hold handles (``linkedin: nipun-singh``), bare hosts (``web: www.example.com``) and,
+now and then, a whole address where a handle belongs. Every value passes through here before it
+becomes an ``href``, so a value with another scheme (``javascript:``, ``data:``) never does.
+"""
+
+from dataclasses import dataclass
+from urllib.parse import quote, urlencode, urlsplit
+
+YOUTUBE_WATCH = "https://www.youtube.com/watch"
+# The privacy-enhanced player: no cookies until the visitor presses play.
+YOUTUBE_EMBED = "https://www.youtube-nocookie.com/embed/"
+
+
+def external_url(value):
+    """An http(s) address for ``value``, or "" when it is not one.
+
+    A bare host such as ``www.example.com`` is how people write their website, and is linked as
+    https. Anything with another scheme, spaces or no dot in its host is refused."""
+    value = (value or "").strip()
+    if not value or any(ch.isspace() or ord(ch) < 32 for ch in value):
+        return ""
+    if "://" not in value:
+        if ":" in value.split("/", 1)[0] or value.startswith(("/", "\\")):
+            return ""
+        value = "https://" + value
+    try:
+        parts = urlsplit(value)
+    except ValueError:
+        return ""
+    if parts.scheme.lower() not in ("http", "https") or "." not in (parts.hostname or ""):
+        return ""
+    return value
+
+
+def youtube_url(video_id, seconds=None):
+    """The video on YouTube, at ``seconds`` when given (``t=<sec>``, as the archive writes it)."""
+    if not video_id:
+        return ""
+    query = {"v": video_id}
+    if seconds is not None:
+        query["t"] = int(seconds)
+    return f"{YOUTUBE_WATCH}?{urlencode(query)}"
+
+
+def youtube_embed_url(video_id):
+    return f"{YOUTUBE_EMBED}{quote(video_id, safe='')}" if video_id else ""
+
+
+@dataclass(frozen=True)
+class Profile:
+    """A network a person can be found on, and how a handle there becomes an address."""
+
+    field: str
+    label: str
+    base: str
+    hosts: tuple
+
+    def url(self, handle):
+        handle = (handle or "").strip()
+        if not handle:
+            return ""
+        if "://" in handle:
+            # Some files hold the whole address where a handle belongs; keep it only when it
+            # points where the label says it does.
+            url = external_url(handle)
+            host = (urlsplit(url).hostname or "").lower() if url else ""
+            return url if any(host == h or host.endswith("." + h) for h in self.hosts) else ""
+        handle = handle.lstrip("@").strip("/")
+        return self.base + quote(handle, safe="/-_.~") if handle else ""
+
+
+PROFILES = (
+    Profile("linkedin", "LinkedIn", "https://www.linkedin.com/in/", ("linkedin.com",)),
+    Profile("twitter", "Twitter/X", "https://twitter.com/", ("twitter.com", "x.com")),
+    Profile("github", "GitHub", "https://github.com/", ("github.com",)),
+)
+
+
+@dataclass(frozen=True)
+class SocialLink:
+    label: str
+    url: str
+    text: str
+
+
+def social_links(guest):
+    """The person's profiles elsewhere, in a fixed order, each with a label and a visible text."""
+    links = []
+    for profile in PROFILES:
+        handle = getattr(guest, profile.field, "")
+        url = profile.url(handle)
+        if url:
+            links.append(SocialLink(profile.label, url, handle.strip()))
+    web = external_url(getattr(guest, "web", ""))
+    if web:
+        shown = urlsplit(web)
+        links.append(SocialLink("Website", web, (shown.netloc + shown.path).rstrip("/")))
+    return links

@@ -1,0 +1,116 @@
+"""Markdown from the archive (show notes, intros, biographies) to HTML that is safe to show.
+
+Every body is written by hand and may hold raw HTML; whatever it holds, the result passes
+through nh3 with an allowlist, so no script, event handler, ``javascript:`` link or frame
+survives. The page's own YouTube player is written by the template, never by a body.
+"""
+
+import re
+import markdown
+import nh3
+from django.utils.safestring import mark_safe
+from markdown.treeprocessors import Treeprocessor
+
+ALLOWED_TAGS = {
+    "a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "dl", "dt", "em", "h3", "h4", "h5", "h6",
+    "hr", "i", "img", "li", "ol", "p", "pre", "s", "strong", "sub", "sup", "table", "tbody", "td", "th",
+    "thead", "tr", "ul",
+}  # fmt: skip
+ALLOWED_ATTRIBUTES = {
+    "a": {"href", "title"},
+    # Heading ids are made by _Headings, never taken from the text.
+    "h3": {"id"},
+    "h4": {"id"},
+    "h5": {"id"},
+    "h6": {"id"},
+    "abbr": {"title"},
+    "img": {"src", "alt", "title", "width", "height"},
+    "td": {"align"},
+    "th": {"align"},
+    "ol": {"start"},
+}
+# kramdown's {:target="_blank"} is the one attribute list the archive uses; the value is pinned
+# so a body cannot name a frame of the page.
+ALLOWED_ATTRIBUTE_VALUES = {"a": {"target": {"_blank"}}}
+URL_SCHEMES = {"http", "https", "mailto"}
+
+# A kramdown attribute list that Python-Markdown's attr_list did not take up (one standing on
+# its own line, or after plain text) would otherwise be shown as text.
+_LEFTOVER_IAL = re.compile(r"\{:[^{}\n]*\}")
+_CODE = re.compile(r"(<pre>.*?</pre>|<code>.*?</code>)", re.DOTALL)
+_LINE_ID = re.compile(r"line-\d+")  # the form of a transcript line's id on an episode page
+# Headings in a body sit under the page's own h1 and h2.
+HEADING_OFFSET = 2
+
+
+def heading_id(text):
+    """kramdown's automatic header id, which the archive's in-page links were written against:
+    no leading non-letters, only ASCII letters, digits, spaces and dashes, spaces as dashes."""
+    text = re.sub(r"^[^a-zA-Z]+", "", text)
+    text = re.sub(r"[^a-zA-Z0-9 -]", "", text)
+    return text.replace(" ", "-").lower()
+
+
+class _Headings(Treeprocessor):
+    """Puts a body's headings under the page's own, and gives each kramdown's id unless the page
+    has that id already (a transcript line or section, the page's own parts)."""
+
+    def __init__(self, md, taken):
+        super().__init__(md)
+        self.taken = taken
+
+    def run(self, root):
+        taken = set(self.taken)
+        for element in root.iter():
+            if len(element.tag) == 2 and element.tag[0] == "h" and element.tag[1].isdigit():
+                element.tag = f"h{min(6, int(element.tag[1]) + HEADING_OFFSET)}"
+                base = heading_id("".join(element.itertext())) or "section"
+                anchor, n = base, 1
+                while anchor in taken or _LINE_ID.fullmatch(anchor):
+                    anchor, n = f"{base}-{n}", n + 1
+                taken.add(anchor)
+                element.set("id", anchor)
+
+
+class _HeadingsExtension(markdown.Extension):
+    def __init__(self, taken):
+        super().__init__()
+        self.taken = taken
+
+    def extendMarkdown(self, md):
+        # After attr_list (8): an id a body sets for itself is replaced, never trusted.
+        md.treeprocessors.register(_Headings(md, self.taken), "headings", 5)
+
+
+def _converter(taken):
+    return markdown.Markdown(
+        extensions=["attr_list", "fenced_code", "tables", "sane_lists", _HeadingsExtension(taken)],
+        output_format="html",
+    )
+
+
+def _drop_leftover_ials(html):
+    parts = _CODE.split(html)
+    # Odd parts are code, where braces are the reader's and are kept.
+    return "".join(part if index % 2 else _LEFTOVER_IAL.sub("", part) for index, part in enumerate(parts))
+
+
+def clean_html(html):
+    return nh3.clean(
+        html,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        tag_attribute_values=ALLOWED_ATTRIBUTE_VALUES,
+        url_schemes=URL_SCHEMES,
+        link_rel="noopener noreferrer nofollow",
+        strip_comments=True,
+    )
+
+
+def render_markdown(text, taken=()):
+    """Markdown -> sanitized HTML, marked safe for templates; "" for an empty text.
+
+    ``taken``: ids the page already uses, which the body's headings must not take."""
+    if not text or not text.strip():
+        return mark_safe("")
+    return mark_safe(clean_html(_drop_leftover_ials(_converter(taken).convert(text))))

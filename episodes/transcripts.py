@@ -1,0 +1,367 @@
+"""An episode's transcript as readers and players need it, and its renderings.
+
+``Transcript`` merges the stored sections and lines (one ``position`` order) into the shape of
+the page: the lines before the first header, then each section with its lines, every one with
+its anchor. ``cues`` gives the same lines on a single, non-decreasing timeline, which is what
+caption files and chapter lists require of their times.
+
+The renderings (WebVTT, SRT, Podcasting 2.0 JSON, plain text, Podcasting 2.0 chapters) are one
+small class each, listed in ``FORMATS``; the download links, the URLs and the feed's
+``podcast:transcript``/``podcast:chapters`` tags are all made from that one list.
+"""
+
+import json
+import re
+from dataclasses import dataclass, field
+
+from django.utils.text import slugify
+
+from .timecodes import format_seconds, parse_duration
+
+# Fixed ids on the episode page that a section heading must never take.
+PAGE_ANCHORS = frozenset({"top", "main", "transcript", "contents", "show-notes", "listen", "guests", "downloads"})
+# A last line has nothing after it to end at; people speak about 2.5 words a second.
+WORDS_PER_SECOND = 2.5
+MIN_CUE_MS = 1000
+_SPACE = re.compile(r"\s+")
+
+
+def speaker_name(who):
+    """Older files write the speaker as ``'Alexey:'``; the name is what comes before the colon."""
+    return (who or "").strip().rstrip(":").strip()
+
+
+def line_anchor(position):
+    """The id of a line on its episode page: its place in the transcript, so it stays put
+    however many lines share a second or lack one."""
+    return f"line-{position}"
+
+
+def one_line(text):
+    return _SPACE.sub(" ", text or "").strip()
+
+
+@dataclass
+class Line:
+    anchor: str
+    position: int
+    speaker: str
+    text: str
+    seconds: int | None  # when the line starts (its sec); None for an untimed line
+    label: str  # the time to show, as written when it was written
+    continued: bool = False  # the same speaker as the line before it, in the same block
+
+    @property
+    def is_timed(self):
+        return self.seconds is not None
+
+
+@dataclass
+class Section:
+    anchor: str
+    title: str
+    lines: list = field(default_factory=list)
+
+    @property
+    def seconds(self):
+        """When the section starts: at its first timed line."""
+        return next((line.seconds for line in self.lines if line.is_timed), None)
+
+    @property
+    def label(self):
+        return format_seconds(self.seconds)
+
+
+@dataclass
+class Cue:
+    start_ms: int
+    end_ms: int
+    speaker: str
+    text: str
+    line: Line
+
+
+class Transcript:
+    def __init__(self, opening, sections, duration=""):
+        self.opening = opening  # the lines before the first header
+        self.sections = sections
+        self.duration_seconds = parse_duration(duration)
+
+    @classmethod
+    def from_rows(cls, sections, lines, duration=""):
+        """From Section and TranscriptLine rows of one episode (any order)."""
+        items = sorted(
+            [(s.position, s) for s in sections] + [(line.position, line) for line in lines], key=lambda i: i[0]
+        )
+        taken = set(PAGE_ANCHORS)
+        opening, built = [], []
+        for _, row in items:
+            if hasattr(row, "text"):
+                block = built[-1].lines if built else opening
+                line = _line(row)
+                line.continued = bool(block) and bool(line.speaker) and block[-1].speaker == line.speaker
+                block.append(line)
+            else:
+                built.append(Section(_section_anchor(row.title, taken, len(built) + 1), row.title))
+        return cls(opening, built, duration)
+
+    # What decides which renderings an episode offers; the feed reads the same three facts from
+    # the database (EpisodeQuerySet.with_transcript_facts) without loading any line.
+
+    @property
+    def is_empty(self):
+        return not (self.opening or self.sections)
+
+    @property
+    def anchors(self):
+        """Every id the transcript puts on the page, and the page's own fixed ones."""
+        return PAGE_ANCHORS | {section.anchor for section in self.sections} | {line.anchor for line in self.lines}
+
+    @property
+    def blocks(self):
+        """The page's reading order: the opening lines as a section without a title, then the
+        sections."""
+        opening = [Section("", "", self.opening)] if self.opening else []
+        return opening + self.sections
+
+    @property
+    def lines(self):
+        yield from self.opening
+        for section in self.sections:
+            yield from section.lines
+
+    @property
+    def is_timed(self):
+        return any(line.is_timed for line in self.lines)
+
+    @property
+    def has_chapters(self):
+        return any(line.is_timed for section in self.sections for line in section.lines)
+
+    def chapters(self):
+        """(start seconds, section) for each section that has a timed line, on the cue timeline."""
+        starts = {id(cue.line): cue.start_ms for cue in self.cues()}
+        chapters = []
+        for section in self.sections:
+            first = next((line for line in section.lines if line.is_timed), None)
+            if first is not None:
+                chapters.append((starts[id(first)] / 1000, section))
+        return chapters
+
+    def cues(self):
+        """Every line with a start and an end on one timeline that never goes back.
+
+        Archive times sometimes step back a little (a line re-timed by hand); a caption file
+        must not, so such a line starts where the one before it did. An untimed line shares the
+        time up to the next timed line with the timed line before it, in proportion to its
+        length; untimed lines before any timed one start at zero.
+        """
+        groups = []  # [start_ms, [lines]]
+        running = 0
+        for line in self.lines:
+            if line.is_timed:
+                running = max(running, line.seconds * 1000)
+                groups.append([running, [line]])
+            elif groups:
+                groups[-1][1].append(line)
+            else:
+                groups.append([0, [line]])
+        cues = []
+        for index, (start, lines) in enumerate(groups):
+            if index + 1 < len(groups):
+                end = groups[index + 1][0]
+            else:
+                words = sum(len(line.text.split()) for line in lines)
+                end = start + max(MIN_CUE_MS, int(words / WORDS_PER_SECOND * 1000))
+                if self.duration_seconds and self.duration_seconds * 1000 > start:
+                    end = min(end, self.duration_seconds * 1000)
+            # Starts are spread over the time up to the next timed line only, so they never pass
+            # it; an end may run past it (captions may overlap, they may not go back).
+            total = sum(max(1, len(line.text)) for line in lines)
+            at = start
+            for line in lines:
+                share = (end - start) * max(1, len(line.text)) // total
+                cue_end = end if line is lines[-1] else at + share
+                cues.append(Cue(at, max(cue_end, at + MIN_CUE_MS), line.speaker, one_line(line.text), line))
+                at += share
+        return cues
+
+
+def _line(row):
+    return Line(
+        anchor=line_anchor(row.position),
+        position=row.position,
+        speaker=speaker_name(row.speaker),
+        text=row.text,
+        seconds=row.sec,
+        label=time_label(row.sec, row.time),
+    )
+
+
+def time_label(sec, time):
+    """The time shown for a line: as written, else from ``sec``. ``sec`` alone is the timing:
+    ``time`` is text and does not always agree with it (3608 seconds written '60:08')."""
+    return time or format_seconds(sec)
+
+
+def _section_anchor(title, taken, number):
+    """A readable, unique id: the title's slug, numbered when the title comes back."""
+    base = slugify(title, allow_unicode=True)[:80].strip("-") or f"section-{number}"
+    if base.startswith("line-") or base[0].isdigit():
+        base = f"s-{base}"
+    anchor, n = base, 2
+    while anchor in taken:
+        anchor, n = f"{base}-{n}", n + 1
+    taken.add(anchor)
+    return anchor
+
+
+# --- renderings ----------------------------------------------------------------------------------
+
+
+def _clock(ms, separator):
+    hours, rest = divmod(ms, 3_600_000)
+    minutes, rest = divmod(rest, 60_000)
+    seconds, millis = divmod(rest, 1000)
+    return f"{hours:02d}:{minutes:02d}:{seconds:02d}{separator}{millis:03d}"
+
+
+def _vtt_escape(text):
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+class Rendering:
+    """One downloadable form of a transcript.
+
+    ``filename`` is the last part of its address (``/podcast/<slug>/<filename>``); ``kind`` is
+    the feed tag it is announced with (``transcript`` or ``chapters``)."""
+
+    name = ""
+    filename = ""
+    content_type = ""  # sent with the file
+    feed_type = ""  # the type the feed announces (Podcasting 2.0 names SRT application/x-subrip)
+    kind = "transcript"
+    rel = ""  # "captions" for the timed caption formats, as the namespace asks
+
+    @property
+    def key(self):
+        return self.filename.replace(".", "-")
+
+    def available(self, facts):
+        """Whether an episode offers this rendering, from ``is_empty``, ``is_timed`` and
+        ``has_chapters`` (a Transcript, or the feed's TranscriptFacts)."""
+        return not facts.is_empty
+
+    def render(self, episode, transcript):
+        raise NotImplementedError
+
+
+class WebVTT(Rendering):
+    name = "WebVTT"
+    filename = "transcript.vtt"
+    content_type = "text/vtt; charset=utf-8"
+    feed_type = "text/vtt"
+    rel = "captions"
+
+    def available(self, facts):
+        return facts.is_timed
+
+    def render(self, episode, transcript):
+        blocks = ["WEBVTT"]
+        for cue in transcript.cues():
+            voice = f"<v {_vtt_escape(cue.speaker)}>" if cue.speaker else ""
+            timing = f"{_clock(cue.start_ms, '.')} --> {_clock(cue.end_ms, '.')}"
+            blocks.append(f"{cue.line.anchor}\n{timing}\n{voice}{_vtt_escape(cue.text)}")
+        return "\n\n".join(blocks) + "\n"
+
+
+class SubRip(Rendering):
+    name = "SRT"
+    filename = "transcript.srt"
+    content_type = "application/x-subrip; charset=utf-8"
+    feed_type = "application/x-subrip"
+    rel = "captions"
+
+    def available(self, facts):
+        return facts.is_timed
+
+    def render(self, episode, transcript):
+        blocks = []
+        for number, cue in enumerate(transcript.cues(), 1):
+            speaker = f"{cue.speaker}: " if cue.speaker else ""
+            timing = f"{_clock(cue.start_ms, ',')} --> {_clock(cue.end_ms, ',')}"
+            blocks.append(f"{number}\n{timing}\n{speaker}{cue.text}")
+        return "\n\n".join(blocks) + "\n"
+
+
+class JSONTranscript(Rendering):
+    name = "JSON"
+    filename = "transcript.json"
+    content_type = "application/json"
+    feed_type = "application/json"
+
+    def available(self, facts):
+        return facts.is_timed
+
+    def render(self, episode, transcript):
+        segments = []
+        for cue in transcript.cues():
+            segment = {"speaker": cue.speaker} if cue.speaker else {}
+            segment.update(startTime=cue.start_ms / 1000, endTime=cue.end_ms / 1000, body=cue.text)
+            segments.append(segment)
+        return json.dumps({"version": "1.0.0", "segments": segments}, ensure_ascii=False, indent=1)
+
+
+class PlainText(Rendering):
+    name = "Text"
+    filename = "transcript.txt"
+    content_type = "text/plain; charset=utf-8"
+    feed_type = "text/plain"
+
+    def render(self, episode, transcript):
+        out = [episode.title, ""]
+
+        def lines(items):
+            for line in items:
+                when = f"[{line.label}] " if line.label else ""
+                who = f"{line.speaker}: " if line.speaker else ""
+                out.extend([f"{when}{who}{one_line(line.text)}", ""])
+
+        lines(transcript.opening)
+        for section in transcript.sections:
+            title = one_line(section.title)
+            out.extend([title, "-" * len(title), ""])
+            lines(section.lines)
+        return "\n".join(out)
+
+
+class Chapters(Rendering):
+    name = "Chapters"
+    filename = "chapters.json"
+    content_type = "application/json+chapters"
+    feed_type = "application/json+chapters"
+    kind = "chapters"
+
+    def available(self, facts):
+        return facts.has_chapters
+
+    def render(self, episode, transcript):
+        chapters = [
+            {"startTime": _number(start), "title": one_line(section.title)} for start, section in transcript.chapters()
+        ]
+        return json.dumps({"version": "1.2.0", "chapters": chapters}, ensure_ascii=False, indent=1)
+
+
+def _number(value):
+    return int(value) if float(value).is_integer() else value
+
+
+@dataclass(frozen=True)
+class TranscriptFacts:
+    is_empty: bool
+    is_timed: bool
+    has_chapters: bool
+
+
+FORMATS = (WebVTT(), SubRip(), JSONTranscript(), PlainText(), Chapters())
+BY_FILENAME = {rendering.filename: rendering for rendering in FORMATS}

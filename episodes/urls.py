@@ -1,0 +1,33 @@
+from django.contrib.sitemaps.views import sitemap
+from django.urls import path, re_path
+from django.views.generic import RedirectView
+
+from . import views
+from .feeds import EpisodeFeed
+from .sitemaps import SITEMAPS
+
+
+def moved(pattern_name):
+    """The old static site's .html addresses, so links out in the world keep working."""
+    return RedirectView.as_view(pattern_name=pattern_name, permanent=True, query_string=True)
+
+
+app_name = "episodes"
+# Keys are file names, and some are not slugs ("ella(wati)sahnan", "…-skills.md"): any text
+# without a slash is a key here.
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("podcast/", views.episode_list, name="episode_list"),
+    path("podcast/feed.xml", EpisodeFeed(), name="feed"),
+    path("podcast/<str:slug>/", views.episode, name="episode"),
+    path("podcast/<str:slug>/<str:filename>", views.transcript_file, name="transcript_file"),
+    path("people/", views.people, name="people"),
+    path("people/<str:short>/", views.person, name="person"),
+    path("search/", views.search, name="search"),
+    path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
+    path("robots.txt", views.robots, name="robots"),
+    path("podcast.html", moved("episodes:episode_list")),
+    path("people.html", moved("episodes:people")),
+    re_path(r"^podcast/(?P<slug>[^/]+)\.html$", moved("episodes:episode")),
+    re_path(r"^people/(?P<short>[^/]+)\.html$", moved("episodes:person")),
+]

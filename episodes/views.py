@@ -1,0 +1,155 @@
+"""Public pages: thin views over the querysets in ``models``; the shapes come from ``transcripts``,
+``search`` and ``links``, the looks from the templates."""
+
+import re
+from dataclasses import dataclass
+from itertools import groupby
+from operator import attrgetter
+
+from django.db.models import Count
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.views.decorators.http import require_safe
+
+from . import links, metadata
+from .models import GUEST_CARD_FIELDS, SYNC_FIELDS, Episode, Guest, PlatformLink
+from .search import search as run_search
+from .transcripts import BY_FILENAME, FORMATS, Transcript
+
+HOME_EPISODES = 12
+
+
+def _draft_headers(response, episode):
+    """A staff preview of a draft must not be kept by a shared cache nor indexed."""
+    if not episode.is_published:
+        response["Cache-Control"] = "private, no-store"
+        response["X-Robots-Tag"] = "noindex"
+    return response
+
+
+def _episode_or_404(request, queryset, slug):
+    """The episode at ``slug`` if this visitor may see it. Published episodes are looked up first,
+    so a visitor's page never has to find out who they are (two queries); only a draft does."""
+    episode = queryset.published().filter(slug=slug).first()
+    if episode is None:
+        episode = get_object_or_404(queryset.visible_to(request.user), slug=slug)
+    return episode
+
+
+@require_safe
+def home(request):
+    episodes = Episode.objects.published().newest_first().cards()[:HOME_EPISODES]
+    return render(request, "episodes/home.html", {"episodes": episodes})
+
+
+@dataclass
+class Season:
+    number: int | None
+    episodes: list
+
+    @property
+    def anchor(self):
+        return "season-other" if self.number is None else f"season-{self.number}"
+
+    @property
+    def title(self):
+        return "Other episodes" if self.number is None else f"Season {self.number}"
+
+
+@require_safe
+def episode_list(request):
+    episodes = Episode.objects.published().newest_first().cards()
+    seasons = [Season(number, list(group)) for number, group in groupby(episodes, key=attrgetter("season"))]
+    return render(request, "episodes/episode_list.html", {"seasons": seasons})
+
+
+def _platform_links(episode):
+    """The places to listen, known platforms first in a fixed order; TODO placeholders and
+    anything that is not an http(s) address are left out."""
+    order = list(PlatformLink.LABELS)
+    shown = [link for link in episode.links.all() if not link.is_todo and links.external_url(link.url)]
+    shown.sort(key=lambda link: order.index(link.platform) if link.platform in order else len(order))
+    return [(link.label, links.external_url(link.url)) for link in shown]
+
+
+@require_safe
+def episode(request, slug):
+    episode = _episode_or_404(request, Episode.objects.for_page(), slug)
+    guests = [appearance.guest for appearance in episode.appearances.all()]
+    transcript = Transcript.from_rows(episode.sections.all(), episode.lines.all(), episode.duration)
+    base = episode.get_absolute_url()
+    downloads = [(rendering, base + rendering.filename) for rendering in FORMATS if rendering.available(transcript)]
+    older, newer = Episode.objects.published().neighbours(episode) if episode.is_published else (None, None)
+    image_url = request.build_absolute_uri(episode.image.url) if episode.image else ""
+    context = {
+        "episode": episode,
+        "guests": guests,
+        "platform_links": _platform_links(episode),
+        "embed_url": links.youtube_embed_url(episode.youtube_id),
+        "transcript": transcript,
+        "downloads": downloads,
+        "older": older,
+        "newer": newer,
+        "canonical_url": request.build_absolute_uri(base),
+        "image_url": image_url,
+        "json_ld": metadata.episode_json_ld(request, episode, guests, image_url),
+    }
+    return _draft_headers(render(request, "episodes/episode.html", context), episode)
+
+
+@require_safe
+def transcript_file(request, slug, filename):
+    rendering = BY_FILENAME.get(filename)
+    if rendering is None:
+        raise Http404("No such transcript format.")
+    episode = _episode_or_404(request, Episode.objects.defer(*SYNC_FIELDS).with_transcript(), slug)
+    transcript = Transcript.from_rows(episode.sections.all(), episode.lines.all(), episode.duration)
+    if not rendering.available(transcript):
+        raise Http404(f"This episode has no {rendering.name} transcript.")
+    response = HttpResponse(rendering.render(episode, transcript), content_type=rendering.content_type)
+    saved_as = re.sub(r"[^A-Za-z0-9._-]+", "-", f"{episode.slug}-{rendering.filename}")
+    response["Content-Disposition"] = f'inline; filename="{saved_as}"'
+    # Podcast players fetch transcripts from their own pages, which the namespace says needs CORS.
+    response["Access-Control-Allow-Origin"] = "*"
+    return _draft_headers(response, episode)
+
+
+@require_safe
+def person(request, short):
+    guest = get_object_or_404(Guest.objects.defer(*SYNC_FIELDS), short=short)
+    episodes = Episode.objects.published().filter(appearances__guest=guest).newest_first().cards()
+    context = {
+        "guest": guest,
+        "episodes": episodes,
+        "social_links": links.social_links(guest),
+        "image_url": request.build_absolute_uri(guest.picture.url) if guest.picture else "",
+    }
+    return render(request, "episodes/person.html", context)
+
+
+@require_safe
+def people(request):
+    # Everyone who has been on a published episode; the filter before the count makes it count
+    # published episodes only.
+    guests = (
+        Guest.objects.filter(appearances__episode__is_published=True)
+        .annotate(episode_count=Count("appearances", distinct=True))
+        .only(*GUEST_CARD_FIELDS)
+        .order_by("title", "short")
+    )
+    return render(request, "episodes/people.html", {"guests": guests})
+
+
+@require_safe
+def search(request):
+    query = request.GET.get("q", "")
+    results = run_search(query) if query.strip() else None
+    return render(request, "episodes/search.html", {"query": query, "results": results})
+
+
+@require_safe
+def robots(request):
+    sitemap = request.build_absolute_uri(reverse("episodes:sitemap"))
+    lines = ["User-agent: *", "Disallow: /admin/", "Disallow: /search/", f"Sitemap: {sitemap}", ""]
+    return HttpResponse("\n".join(lines), content_type="text/plain; charset=utf-8")
