@@ -28,6 +28,7 @@ test: install
 bench: install
 	$(PY) benchmarks/bench_sync.py $(CORPUS)/2026-06
 	$(PY) benchmarks/bench_pages.py $(CORPUS)/2026-06
+	$(PY) benchmarks/bench_admin.py $(CORPUS)/2026-06
 
 lint: install
 	$(PY) -m pip install --quiet ruff

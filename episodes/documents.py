@@ -121,12 +121,12 @@ def parse(raw: bytes) -> Document:
 PARALLEL_MIN = 16
 
 
-def parse_many(raws):
+def parse_many(raws, parallel=True):
     """Parse documents in order, yielding each Document or the DocumentError it raised.
 
     With many documents a second process parses ahead while the caller writes the ones already
     parsed to the database, so an import costs about the larger of the two, not their sum."""
-    for result in _many(_parse_or_error, raws):
+    for result in _many(_parse_or_error, raws, parallel):
         yield DocumentError(*result[1:]) if isinstance(result, tuple) else result
 
 
@@ -159,8 +159,8 @@ def _write_back_job(job):
     return write_back(*job)
 
 
-def _many(function, items):
-    if len(items) < PARALLEL_MIN or (os.cpu_count() or 1) < 2:
+def _many(function, items, parallel=True):
+    if not parallel or len(items) < PARALLEL_MIN or (os.cpu_count() or 1) < 2:
         yield from map(function, items)
         return
     # spawn, not fork: a forked child would share the parent's open database connection.

@@ -578,7 +578,12 @@ def collect(paths):
 class Importer:
     """Imports archive files; each file all-or-nothing, the rest going on when one fails."""
 
-    def __init__(self, *, include_drafts=False, dry_run=False, force=False, storage=None, progress=None):
+    def __init__(
+        self, *, include_drafts=False, dry_run=False, force=False, storage=None, progress=None, parallel=True
+    ):
+        """``parallel``: parse in a second process when there are many files (not inside a web
+        request, where a worker process per upload is a cost the server should not take)."""
+        self.parallel = parallel
         self.include_drafts = include_drafts
         self.dry_run = dry_run
         self.force = force
@@ -602,7 +607,7 @@ class Importer:
             report.outcomes.append(outcome)
             if raw is not None:
                 work.append((source, outcome, raw, sha))
-        parsed = documents.parse_many([raw for _, _, raw, _ in work])
+        parsed = documents.parse_many([raw for _, _, raw, _ in work], parallel=self.parallel)
         with transaction.atomic():
             if connection.vendor == "postgresql":
                 # Waiting for the disk at commit adds nothing here: the import is all or nothing

@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "django.contrib.sitemaps",
     "django.contrib.postgres",
     "import_export",
+    "reversion",
     "episodes",
 ]
 
@@ -96,6 +97,9 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
 MEDIA_URL = os.environ.get("MEDIA_URL", "/media/")
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
+
+# The show's name, as pages and the feed title it.
+PODCAST_NAME = os.environ.get("PODCAST_NAME", "Podcast")
 
 # The admin's transcript editor posts a few fields per line; the largest real episodes have
 # about 300 items, so Django's default of 1,000 fields is too small for them.

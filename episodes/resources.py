@@ -1,0 +1,89 @@
+"""Tabular import and export (django-import-export) of episode and people metadata, for bulk
+edits in a spreadsheet. Transcripts, show notes and the archive's bookkeeping are left out: they
+do not fit a cell, and the .md upload is the way to bring those in.
+
+Rows are matched by their key (``slug``, ``short``), so a spreadsheet exported, edited and
+imported back updates the same rows.
+"""
+
+from import_export import fields, resources, widgets
+
+from . import editing
+from .models import Episode, Guest
+
+
+class TopicsWidget(widgets.Widget):
+    """Topics as one cell: ``mlops, career``."""
+
+    def clean(self, value, row=None, **kwargs):
+        if value in (None, ""):
+            return []
+        if isinstance(value, list):
+            return [str(item).strip() for item in value if str(item).strip()]
+        return [item.strip() for item in str(value).split(",") if item.strip()]
+
+    def render(self, value, obj=None, **kwargs):
+        return ", ".join(value or [])
+
+
+class EpisodeResource(resources.ModelResource):
+    topics = fields.Field(attribute="topics", column_name="topics", widget=TopicsWidget())
+    guests = fields.Field(column_name="guests", readonly=True)
+
+    class Meta:
+        model = Episode
+        import_id_fields = ("slug",)
+        fields = (
+            "slug",
+            "title",
+            "short_title",
+            "season",
+            "number",
+            "is_published",
+            "date",
+            "date_added",
+            "duration",
+            "youtube_id",
+            "anchor_id",
+            "description",
+            "topics",
+            "guests",
+        )
+        export_order = fields
+        skip_unchanged = True
+        report_skipped = True
+        clean_model_instances = True
+
+    def dehydrate_guests(self, episode):
+        # Read only: guests keep their order through the change page, which a cell cannot say.
+        return ", ".join(appearance.guest.short for appearance in episode.appearances.all())
+
+    def get_queryset(self):
+        return super().get_queryset().defer("source", "layout", "body").prefetch_related("appearances__guest")
+
+    def before_import(self, dataset, **kwargs):
+        if not kwargs.get("dry_run") and "slug" in (dataset.headers or []):
+            slugs = [slug for slug in dataset["slug"] if slug]
+            editing.ensure_baseline(Episode.objects.filter(slug__in=slugs), kwargs.get("user"))
+
+    def after_import(self, dataset, result, **kwargs):
+        user = kwargs.get("user")
+        if kwargs.get("dry_run") or result.has_errors() or result.has_validation_errors() or user is None:
+            return
+        ids = [row.object_id for row in result.rows if row.import_type in ("new", "update") and row.object_id]
+        # import-export logs its own admin entries; the history gets the versions.
+        editing.record(user, Episode.objects.filter(pk__in=ids), "Imported from a spreadsheet.", log=False)
+
+
+class GuestResource(resources.ModelResource):
+    class Meta:
+        model = Guest
+        import_id_fields = ("short",)
+        fields = ("short", "title", "bio_short", "linkedin", "twitter", "github", "web")
+        export_order = fields
+        skip_unchanged = True
+        report_skipped = True
+        clean_model_instances = True
+
+    def get_queryset(self):
+        return super().get_queryset().defer("source", "layout", "bio")

@@ -1,0 +1,323 @@
+"""The archive's own files in the admin: download episodes as their ``.md`` files, and upload
+``.md`` files (or a zip of them) through the same import as ``import_podcast``, previewed first.
+
+An upload is read whole, checked against fixed bounds (size, number of files, names inside a zip)
+and kept in a private folder between the preview and the editor's confirmation, so what is
+confirmed is exactly what was previewed.
+"""
+
+import difflib
+import io
+import json
+import re
+import secrets
+import shutil
+import tempfile
+import time
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+from django.conf import settings
+from django.core.files.storage import default_storage
+from django.http import HttpResponse
+
+from . import documents, editing, sync
+from .documents import DocumentError
+from .forms import load_items
+from .models import Episode
+from .timecodes import format_seconds
+
+MAX_UPLOAD_BYTES = 40 * 1024 * 1024  # a whole real site's text is about 15 MiB
+MAX_FILES = 2000  # a real site has about 650 .md files
+MAX_UNPACKED_BYTES = 64 * 1024 * 1024
+STAGE_MAX_AGE = 24 * 3600
+MAX_DIFF_LINES = 200
+
+
+class UploadError(ValueError):
+    pass
+
+
+# --- download ------------------------------------------------------------------------------------
+
+
+def episode_files(episodes):
+    """(file name, text) of each episode as export would write it now."""
+    return [(episode.filename, sync.render(episode, data, body)) for episode, data, body in sync.EpisodeTree(episodes)]
+
+
+def download(episodes):
+    """One episode as its .md file; several as a zip in the site's layout (``_podcast/``)."""
+    files = episode_files(episodes)
+    if len(files) == 1:
+        name, text = files[0]
+        response = HttpResponse(text.encode("utf-8"), content_type="text/markdown; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{_safe_name(name)}"'
+        return response
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, text in files:
+            archive.writestr(f"_podcast/{name}", text.encode("utf-8"))
+    response = HttpResponse(buffer.getvalue(), content_type="application/zip")
+    response["Content-Disposition"] = f'attachment; filename="episodes-{time.strftime("%Y%m%d-%H%M%S")}.zip"'
+    return response
+
+
+def _safe_name(name):
+    return "".join(ch if ch.isalnum() or ch in "._-()" else "-" for ch in name)
+
+
+# --- reading an upload ---------------------------------------------------------------------------
+
+
+@dataclass
+class UploadedFile:
+    name: str  # as the editor will see it: the file's name, or its path inside the zip
+    kind: str  # "episode" or "person"
+    content: bytes
+
+
+def _kind(path):
+    return "person" if "_people" in path.parts[:-1] else "episode"
+
+
+def _entry_path(name):
+    """A zip entry's path, refused when it would leave the folder it is unpacked into."""
+    path = PurePosixPath(name)
+    if (
+        "\\" in name
+        or name.startswith("/")
+        or path.is_absolute()
+        or ".." in path.parts
+        or (path.parts and ":" in path.parts[0])
+        or "\x00" in name
+    ):
+        raise UploadError(f"The zip holds {name!r}, a path that leaves its folder; nothing was read from it.")
+    return path
+
+
+def read_upload(files):
+    """The .md files of an upload (loose .md files and zips), checked against the bounds."""
+    total = sum(upload.size for upload in files)
+    if total > MAX_UPLOAD_BYTES:
+        raise UploadError(f"The upload is {total:,} bytes; at most {MAX_UPLOAD_BYTES:,} are accepted at once.")
+    found = []
+    unpacked = 0
+    for upload in files:
+        name = Path(upload.name).name
+        if name.lower().endswith(".zip"):
+            for entry in _read_zip(upload, name):
+                unpacked += len(entry.content)
+                found.append(entry)
+        elif name.lower().endswith(".md"):
+            found.append(UploadedFile(name, "episode", upload.read()))
+            unpacked += upload.size
+        else:
+            raise UploadError(f"{name}: only .md files and .zip files of them can be uploaded.")
+        if len(found) > MAX_FILES:
+            raise UploadError(f"The upload holds more than {MAX_FILES:,} .md files; send it in parts.")
+        if unpacked > MAX_UNPACKED_BYTES:
+            raise UploadError(f"The upload unpacks to more than {MAX_UNPACKED_BYTES:,} bytes; send it in parts.")
+    if not found:
+        raise UploadError("The upload holds no .md file.")
+    return found
+
+
+def _read_zip(upload, label):
+    try:
+        archive = zipfile.ZipFile(upload)
+    except (zipfile.BadZipFile, OSError):
+        raise UploadError(f"{label} is not a zip file that can be read.") from None
+    with archive:
+        infos = archive.infolist()
+        paths = [_entry_path(info.filename) for info in infos]  # all refused before any is read
+        entries = [(info, path) for info, path in zip(infos, paths) if not info.is_dir() and path.suffix == ".md"]
+        entries = [(info, path) for info, path in entries if "__MACOSX" not in path.parts]
+        if len(entries) > MAX_FILES:
+            raise UploadError(f"{label} holds {len(entries):,} .md files; at most {MAX_FILES:,} are accepted.")
+        declared = sum(info.file_size for info, _ in entries)
+        if declared > MAX_UNPACKED_BYTES:
+            raise UploadError(f"{label} unpacks to {declared:,} bytes; at most {MAX_UNPACKED_BYTES:,} are accepted.")
+        for info, path in entries:
+            try:
+                with archive.open(info) as handle:
+                    # A declared size can lie; read no more than a document may hold.
+                    content = handle.read(documents.MAX_BYTES + 1)
+            except (zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError) as exc:
+                raise UploadError(f"{label}: {info.filename} cannot be read ({exc}).") from None
+            yield UploadedFile(str(path), _kind(path), content)
+
+
+# --- keeping an upload between preview and confirmation ---------------------------------------------
+
+
+def _stage_root():
+    root = Path(getattr(settings, "ADMIN_UPLOAD_DIR", "") or Path(tempfile.gettempdir()) / "podcast-admin-uploads")
+    root.mkdir(mode=0o700, parents=True, exist_ok=True)
+    return root
+
+
+def stage(files):
+    """Keep the files of an upload until it is confirmed; returns its token."""
+    root = _stage_root()
+    now = time.time()
+    for old in root.iterdir():
+        try:
+            if now - old.stat().st_mtime > STAGE_MAX_AGE:
+                shutil.rmtree(old, ignore_errors=True)
+        except OSError:
+            pass
+    token = secrets.token_hex(16)
+    folder = root / token
+    folder.mkdir(mode=0o700)
+    manifest = []
+    for number, item in enumerate(files):
+        (folder / f"{number}.md").write_bytes(item.content)
+        manifest.append({"name": item.name, "kind": item.kind})
+    (folder / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    return token
+
+
+def unstage(token, *, remove=False):
+    if not token or not token.isalnum() or len(token) != 32:
+        raise UploadError("That upload is no longer here; upload the files again.")
+    folder = _stage_root() / token
+    try:
+        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+        files = [
+            UploadedFile(entry["name"], entry["kind"], (folder / f"{number}.md").read_bytes())
+            for number, entry in enumerate(manifest)
+        ]
+    except (OSError, ValueError, KeyError):
+        raise UploadError("That upload is no longer here; upload the files again.") from None
+    if remove:
+        shutil.rmtree(folder, ignore_errors=True)
+    return files
+
+
+# --- running it ------------------------------------------------------------------------------------
+
+
+def sources(files):
+    # People first, as the command does: an episode names its guests by their files.
+    ordered = sorted(files, key=lambda item: item.kind != "person")
+    return [sync.Source(path=Path(item.name), kind=item.kind, content=item.content) for item in ordered]
+
+
+@dataclass
+class Change:
+    """What an upload would change in one existing episode."""
+
+    fields: list = field(default_factory=list)
+    lines: list = field(default_factory=list)  # (sign, text): "-" removed, "+" added
+    more: int = 0
+
+    @property
+    def total(self):
+        return len(self.lines) + self.more
+
+
+@dataclass
+class Preview:
+    report: object
+    changes: dict  # outcome path -> Change
+
+
+def _item_text(item):
+    if item[0] == "header":
+        return f"## {item[1]}"
+    _, text, who, sec, when, _ = item
+    stamp = when or format_seconds(sec)
+    return " ".join(part for part in (stamp, f"{who}:" if who else "", text) if part)
+
+
+def episode_change(item):
+    """The fields and transcript lines that importing ``item`` would change, or None."""
+    episode = Episode.objects.filter(slug=Path(item.name).stem.lstrip("_")).first()
+    if episode is None:
+        return None
+    try:
+        doc = documents.parse(item.content)
+        parsed = sync.episode_fields(doc, episode.slug)
+    except DocumentError:
+        return None
+    current, _ = sync.episode_document(episode)
+    change = Change()
+    change.fields = [key for key in sorted(set(doc.data) | set(current)) if key != "transcript" and doc.data.get(key) != current.get(key)]
+    if doc.body != episode.body:
+        change.fields.append("show notes")
+    old = []
+    for stored in load_items(episode):
+        obj = stored.obj
+        if stored.kind == "header":
+            old.append(("header", obj.title))
+        else:
+            old.append(("line", obj.text, obj.speaker, obj.sec, obj.time, ""))
+    new = [item if item[0] == "header" else (*item[:5], "") for item in parsed.items]
+    matcher = difflib.SequenceMatcher(a=old, b=new, autojunk=False)
+    for tag, a1, a2, b1, b2 in matcher.get_opcodes():
+        if tag == "equal":
+            continue
+        removed = [("-", _item_text(entry)) for entry in old[a1:a2]]
+        added = [("+", _item_text(entry)) for entry in new[b1:b2]]
+        if len(removed) == len(added):
+            # Corrected lines read best as before/after pairs.
+            entries = [entry for pair in zip(removed, added) for entry in pair]
+        else:
+            entries = removed + added
+        room = MAX_DIFF_LINES - len(change.lines)
+        change.lines += entries[:room]
+        change.more += max(0, len(entries) - room)
+    return change
+
+
+def _in_admin_words(report):
+    """The import speaks to the command line; say the same in the words of the upload page."""
+    for outcome in report.outcomes:
+        outcome.message = outcome.message.replace(
+            "use --force to overwrite", "tick “Overwrite episodes changed in the CMS” to replace it"
+        )
+    return report
+
+
+def _quiet_known_images(report):
+    """An uploaded file comes without its site folder, so the import cannot copy its images and
+    warns about each; an image already in media storage is not worth a warning."""
+    for outcome in report.outcomes:
+        outcome.warnings = [
+            warning
+            for warning in outcome.warnings
+            if not (
+                (match := _MISSING_IMAGE.match(warning)) and default_storage.exists(match.group(1))
+            )
+        ]
+    return report
+
+
+_MISSING_IMAGE = re.compile(r"^image (.+) is not in the site; the path is kept$")
+
+
+def preview(files, *, include_drafts=False, force=False):
+    report = sync.Importer(dry_run=True, include_drafts=include_drafts, force=force, parallel=False).run_sources(sources(files))
+    _in_admin_words(_quiet_known_images(report))
+    by_name = {item.name: item for item in files}
+    changes = {}
+    for outcome in report.outcomes:
+        if outcome.kind == "episode" and outcome.status in ("updated", "conflict"):
+            change = episode_change(by_name[outcome.path])
+            if change is not None:
+                changes[outcome.path] = change
+    return Preview(report, changes)
+
+
+def run(files, *, user, include_drafts=False, force=False):
+    """Import for real, and record in each episode's history what it was before and after."""
+    keys = [Path(item.name).stem.lstrip("_") for item in files if item.kind == "episode"]
+    editing.ensure_baseline(Episode.objects.filter(slug__in=keys), user)
+    report = sync.Importer(include_drafts=include_drafts, force=force, parallel=False).run_sources(sources(files))
+    _in_admin_words(_quiet_known_images(report))
+    written = [o.key for o in report.outcomes if o.kind == "episode" and o.status in ("created", "updated")]
+    episodes = list(Episode.objects.filter(slug__in=written))
+    editing.record(user, episodes, "Imported from an uploaded file.")
+    return report
