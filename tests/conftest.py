@@ -7,6 +7,8 @@ ROOT = Path(__file__).resolve().parent.parent
 CORPUS = Path(os.environ.get("PODCAST_CORPUS", ROOT.parent / "shared" / "corpus"))
 SNAPSHOTS = ("2023-07", "2026-06")
 SAMPLE = ROOT / "sample"
+# Screenshots that browser tests take for people to look at; outside the project.
+SCREENSHOTS = Path(os.environ.get("SCREENSHOTS_DIR", "/tmp/screens"))
 
 
 def corpus_snapshot(name):

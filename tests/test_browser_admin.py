@@ -7,9 +7,7 @@ Screenshots of the change page and of the find-and-replace preview go to $SCREEN
 """
 
 import difflib
-import os
 import re
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -18,43 +16,19 @@ from django.contrib.auth.models import User
 from episodes import documents, sync
 from episodes.models import Episode, TranscriptLine
 from tests.admin_pages import editors_group
+from tests.conftest import SCREENSHOTS
 from tests.test_admin_editing import largest_real_episode
 
 pytestmark = [pytest.mark.browser, pytest.mark.corpus]
 
-CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
-SCREENSHOTS = Path(os.environ.get("SCREENSHOTS_DIR", "/tmp/screens"))
+# The Chromium fixture, ``browser``, shared with the other browser tests.
+pytest_plugins = ["tests.browser"]
 PASSWORD = "a-long-editor-password"
 
 
-def _missing(reason):
-    if os.environ.get("CI"):
-        pytest.fail(f"the admin browser test cannot run in CI: {reason}")
-    pytest.skip(reason)
-
-
 @pytest.fixture(scope="module")
-def chromium():
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _missing("Playwright is not installed (pip install -r requirements-dev.txt)")
-    if not CHROMIUM.is_file():
-        _missing(f"no Chromium at {CHROMIUM} (apt-get install chromium)")
-    # Playwright's sync API runs an event loop in this thread; Django would otherwise take the
-    # test's own database calls for calls from async code.
-    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    try:
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=["--headless", "--no-sandbox", "--disable-gpu"])
-            yield browser
-            browser.close()
-    finally:
-        if previous is None:
-            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-        else:
-            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+def chromium(browser):
+    return browser
 
 
 @pytest.fixture

@@ -110,3 +110,22 @@ def test_one_corrected_line_is_a_one_item_diff(snapshot, tmp_path):
     for old_range in old_ranges:
         at, _, count = old_range[1:].partition(",")
         assert int(at) in span and int(at) + max(int(count or 1), 1) - 1 in span, (old_range, span)
+
+
+def test_the_newer_snapshot_imports_over_the_older_as_updates():
+    old, new = corpus_snapshot("2023-07"), corpus_snapshot("2026-06")
+    assert Importer().run([old]).ok
+    report = Importer().run([new])
+    assert report.ok, [(o.path, o.message) for o in report.outcomes if o.status in ("failed", "conflict")]
+    for outcome in report.outcomes:
+        if outcome.status == "skipped":
+            continue
+        path = new / ("_people" if outcome.kind == "person" else "_podcast") / f"{outcome.key}.md"
+        before = old / path.parent.name / path.name
+        expected = "created" if not before.exists() else "unchanged" if before.read_bytes() == path.read_bytes() else "updated"
+        assert outcome.status == expected, (path, outcome.status)
+    assert report.count("updated") > 0 and report.count("unchanged") > 0
+    slugs = {p.stem for root in (old, new) for p in (root / "_podcast").glob("[!_]*.md")}
+    assert set(Episode.objects.values_list("slug", flat=True)) == slugs
+    shorts = {p.stem for root in (old, new) for p in (root / "_people").glob("[!_]*.md")}
+    assert set(Guest.objects.values_list("short", flat=True)) == shorts
