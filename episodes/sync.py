@@ -13,10 +13,7 @@ column, as YAML.
 
 import datetime
 import re
-import io
-import os
 import shutil
-import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
