@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils.feedgenerator import Rss201rev2Feed
 
 from . import site
-from .models import Episode
+from .models import EPISODE_CARD_FIELDS, Episode
 from .transcripts import FORMATS, TranscriptFacts
 
 PODCAST_NAMESPACE = "https://podcastindex.org/namespace/1.0"
@@ -82,21 +82,7 @@ class EpisodeFeed(Feed):
             .newest_first()
             .cards()
             .with_transcript_facts()
-            .only(
-                "id",
-                "slug",
-                "title",
-                "short_title",
-                "season",
-                "number",
-                "image",
-                "date",
-                "date_added",
-                "description",
-                "intro",
-                "youtube_id",
-                "updated_at",
-            )
+            .only(*EPISODE_CARD_FIELDS, "description", "intro", "youtube_id", "updated_at")
         )
 
     def item_title(self, item):

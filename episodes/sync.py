@@ -617,8 +617,10 @@ class Importer:
             if self.dry_run:
                 transaction.set_rollback(True)
         if not self.dry_run:
-            for source_path, name in copies:
-                self._copy(source_path, name)
+            for source_path, name, outcome in copies:
+                error = self._copy(source_path, name)
+                if error:
+                    outcome.warnings.append(f"image {name} could not be copied to media storage: {error}")
         return report
 
     def _precheck(self, source):
@@ -664,7 +666,7 @@ class Importer:
                 continue
             found = source.root / name if source.root else None
             if found is not None and found.is_file():
-                copies.append((found, name))
+                copies.append((found, name, outcome))
             else:
                 outcome.warnings.append(f"image {name} is not in the site; the path is kept")
 
@@ -763,8 +765,8 @@ class Importer:
             else:
                 with source_path.open("rb") as handle:
                     storage.save(name, handle)
-        except OSError:
-            pass
+        except OSError as exc:
+            return exc.strerror or str(exc)
 
 
 def insert_rows(model, columns, rows):
@@ -794,6 +796,7 @@ class ExportReport:
     unchanged: int = 0
     images: int = 0
     files: list = field(default_factory=list)
+    warnings: list = field(default_factory=list)
 
 
 class Exporter:
@@ -870,5 +873,5 @@ class Exporter:
             with self.storage.open(name, "rb") as src, target.open("wb") as dst:
                 shutil.copyfileobj(src, dst)
             report.images += 1
-        except OSError:
-            pass
+        except OSError as exc:
+            report.warnings.append(f"image {name} could not be written to {target}: {exc.strerror or exc}")

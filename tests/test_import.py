@@ -283,3 +283,14 @@ def test_a_long_speaker_name_is_kept(site):
     code, _, err = run_import(site)
     assert code == 0, err
     assert len(TranscriptLine.objects.get(episode__slug="chatty").speaker) == 26 * 40
+
+
+def test_an_image_that_cannot_be_copied_is_a_warning(site, monkeypatch):
+    def refuse(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("episodes.sync.shutil.copyfile", refuse)
+    code, _, err = run_import(site)
+    assert code == 0
+    assert "first.md: warning: image images/podcast/first.jpg could not be copied to media storage" in err
+    assert Episode.objects.filter(slug="first").exists()

@@ -20,6 +20,8 @@ class Command(BaseCommand):
             report = exporter.run()
         except SyncError as exc:
             raise CommandError(str(exc)) from None
+        for warning in report.warnings:
+            self.stderr.write(f"warning: {warning}", self.style.WARNING)
         self.stdout.write(
             f"{len(report.files)} files: {report.written} written, {report.unchanged} already up to date; "
             f"{report.images} images copied."
