@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from itertools import groupby
 from operator import attrgetter
 
-from django.db.models import Count
+from django.core.paginator import InvalidPage, Paginator
+from django.db.models import Count, F
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -18,6 +19,18 @@ from .search import search as run_search
 from .transcripts import BY_FILENAME, FORMATS, Transcript
 
 HOME_EPISODES = 12
+# Lists are paged, so no page grows with the archive.
+EPISODES_PER_PAGE = 60
+PEOPLE_PER_PAGE = 120
+PERSON_EPISODES_PER_PAGE = 24
+
+
+def _page(request, items, per_page):
+    """The page ``?page=`` asks for; a page that does not exist is not found."""
+    try:
+        return Paginator(items, per_page).page(request.GET.get("page") or 1)
+    except InvalidPage:
+        raise Http404("No such page.") from None
 
 
 def _draft_headers(response, episode):
@@ -46,6 +59,8 @@ def home(request):
 @dataclass
 class Season:
     number: int | None
+    count: int  # published episodes in the whole season
+    page: int  # the page its newest episode is on
     episodes: list
 
     @property
@@ -59,9 +74,24 @@ class Season:
 
 @require_safe
 def episode_list(request):
-    episodes = Episode.objects.published().newest_first().cards()
-    seasons = [Season(number, list(group)) for number, group in groupby(episodes, key=attrgetter("season"))]
-    return render(request, "episodes/episode_list.html", {"seasons": seasons})
+    published = Episode.objects.published()
+    page = _page(request, published.newest_first().cards(), EPISODES_PER_PAGE)
+    # Every season, for the index above the list, with the page it starts on: one small query.
+    seasons, first = [], 0
+    counts = published.values_list("season").annotate(n=Count("id")).order_by(F("season").desc(nulls_last=True))
+    for number, count in counts:
+        seasons.append(Season(number, count, first // EPISODES_PER_PAGE + 1, []))
+        first += count
+    by_number = {season.number: season for season in seasons}
+    for episode in page.object_list:
+        by_number[episode.season].episodes.append(episode)
+    context = {
+        "seasons": seasons,
+        "on_page": [season for season in seasons if season.episodes],
+        "page_obj": page,
+        "episode_count": first,
+    }
+    return render(request, "episodes/episode_list.html", context)
 
 
 def _platform_links(episode):
@@ -119,9 +149,11 @@ def transcript_file(request, slug, filename):
 def person(request, short):
     guest = get_object_or_404(Guest.objects.defer(*SYNC_FIELDS), short=short)
     episodes = Episode.objects.published().filter(appearances__guest=guest).newest_first().cards()
+    page = _page(request, episodes, PERSON_EPISODES_PER_PAGE)
     context = {
         "guest": guest,
-        "episodes": episodes,
+        "episodes": page.object_list,
+        "page_obj": page,
         "social_links": links.social_links(guest),
         "image_url": request.build_absolute_uri(guest.picture.url) if guest.picture else "",
     }
@@ -138,7 +170,8 @@ def people(request):
         .only(*GUEST_CARD_FIELDS)
         .order_by("title", "short")
     )
-    return render(request, "episodes/people.html", {"guests": guests})
+    page = _page(request, guests, PEOPLE_PER_PAGE)
+    return render(request, "episodes/people.html", {"guests": page.object_list, "page_obj": page})
 
 
 @require_safe

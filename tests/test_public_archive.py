@@ -12,11 +12,20 @@ from django.db import connection
 from django.db.models import Count, Q
 from django.test.utils import CaptureQueriesContext
 
+from episodes import views
 from episodes.models import Episode, Guest
 from episodes.transcripts import FORMATS, Transcript
 from tests.conftest import SNAPSHOTS
 from tests.test_public_formats import PODCAST_NS, SITEMAP_NS, check_rendering, check_vtt
-from tests.test_public_pages import MAX_EPISODE_QUERIES, Page, clear_archive, get_page, largest_episode, load_snapshot
+from tests.test_public_pages import (
+    MAX_EPISODE_QUERIES,
+    Page,
+    clear_archive,
+    get_all_pages,
+    get_page,
+    largest_episode,
+    load_snapshot,
+)
 
 
 @pytest.fixture(scope="module", params=SNAPSHOTS)
@@ -102,17 +111,25 @@ def test_old_addresses_answer(archive, client):
 @pytest.mark.corpus
 @pytest.mark.django_db
 def test_episode_list_groups_every_published_episode_by_season(archive, client):
-    page = get_page(client, "/podcast/")
+    pages = get_all_pages(client, "/podcast/")
     published = list(Episode.objects.published().values_list("slug", "title", "season"))
-    links = page.hrefs()
-    assert len(page.find("li", class_="card")) == len(published)
+    assert len(pages) == -(-len(published) // views.EPISODES_PER_PAGE)
+    links = [href for page in pages for href in page.hrefs()]
+    assert sum(len(page.find("li", class_="card")) for page in pages) == len(published)
     for slug, title, _season in published:
         assert Episode(slug=slug).get_absolute_url() in links, slug
-        assert title in page.text
+        assert any(title in page.text for page in pages)
     seasons = sorted({season for _, _, season in published if season is not None}, reverse=True)
-    headings = [a["id"] for a in page.find("h2") if a.get("id", "").startswith("season-")]
-    assert headings[: len(seasons)] == [f"season-{s}" for s in seasons]
-    assert len(page.find("img")) >= len(published) - 1
+    headings = [a["id"] for page in pages for a in page.find("h2") if a.get("id", "").startswith("season-")]
+    # A season split across two pages is headed on both.
+    assert list(dict.fromkeys(headings))[: len(seasons)] == [f"season-{s}" for s in seasons]
+    # The season index on every page leads to the page where each season starts.
+    for page in pages:
+        for season in seasons:
+            target = next(a["href"] for a in page.find("a") if a.get("href", "").endswith(f"#season-{season}"))
+            number = int(target.split("page=")[1].split("#")[0]) if "page=" in target else pages.index(page) + 1
+            assert f"season-{season}" in pages[number - 1].ids
+    assert sum(len(page.find("img")) for page in pages) >= len(published) - 1
     drafts = Episode.objects.filter(is_published=False).values_list("slug", flat=True)
     for slug in drafts:
         assert Episode(slug=slug).get_absolute_url() not in links
@@ -121,18 +138,20 @@ def test_episode_list_groups_every_published_episode_by_season(archive, client):
 @pytest.mark.corpus
 @pytest.mark.django_db
 def test_people_lists_everyone_who_appeared_with_their_episode_count(archive, client):
-    page = get_page(client, "/people/")
+    pages = get_all_pages(client, "/people/")
     counts = dict(
         Guest.objects.annotate(n=Count("appearances", filter=Q(appearances__episode__is_published=True)))
         .filter(n__gt=0)
         .values_list("short", "n")
     )
-    cards = page.find("a", class_="person-card")
+    cards = [card for page in pages for card in page.find("a", class_="person-card")]
     assert len(cards) == len(counts)
+    assert all(len(page.find("a", class_="person-card")) <= views.PEOPLE_PER_PAGE for page in pages)
+    text = " ".join(page.text for page in pages)
     for short, n in list(counts.items())[:50]:
         guest = Guest.objects.get(short=short)
         assert any(card["href"] == guest.get_absolute_url() for card in cards)
-        assert f"{guest.title} {n} episode" in page.text
+        assert f"{guest.title} {n} episode" in text
 
 
 @pytest.mark.corpus

@@ -12,6 +12,7 @@ import pytest
 from django.core.files.storage import FileSystemStorage
 from django.db.models import Count
 
+from episodes import views
 from episodes.models import Appearance, Episode, Guest, PlatformLink, Section, TranscriptLine
 from episodes.sync import Importer
 from tests.conftest import corpus_snapshot
@@ -93,6 +94,16 @@ def get_page(client, url, status=200):
     response = client.get(url)
     assert response.status_code == status, url
     return Page(response.content.decode())
+
+
+def get_all_pages(client, url):
+    """A paged list, every page of it, following each page's rel=next link."""
+    pages = [get_page(client, url)]
+    while True:
+        following = [a["href"] for a in pages[-1].find("a") if a.get("rel") == "next"]
+        if not following:
+            return pages
+        pages.append(get_page(client, url.split("?")[0] + following[0]))
 
 
 def largest_episode():
@@ -229,6 +240,32 @@ def test_people_page_counts_published_episodes_only(show, client):
     page = get_page(client, "/people/")
     assert "Ada Lovelace 2 episodes" in page.text
     assert "Bob Builder 1 episode" in page.text
+
+
+def test_lists_are_paged_so_no_page_grows_with_the_archive(show, client, settings, django_assert_max_num_queries):
+    ada = show["ada"]
+    many = Episode.objects.bulk_create(
+        Episode(slug=f"more-{n}", title=f"More {n}", season=1 + n // 40, number=n % 40) for n in range(130)
+    )
+    Appearance.objects.bulk_create(Appearance(episode=episode, guest=ada, position=0) for episode in many)
+    Guest.objects.bulk_create(Guest(short=f"p{n}", title=f"P {n:03}") for n in range(130))
+    Appearance.objects.bulk_create(
+        Appearance(episode=many[n], guest=guest, position=1) for n, guest in enumerate(Guest.objects.filter(short__startswith="p"))
+    )
+    for url, per_page, total in (
+        ("/podcast/", views.EPISODES_PER_PAGE, 133),
+        (ada.get_absolute_url(), views.PERSON_EPISODES_PER_PAGE, 131),
+        ("/people/", views.PEOPLE_PER_PAGE, 132),
+    ):
+        pages = get_all_pages(client, url)
+        for number in (1, len(pages)):
+            with django_assert_max_num_queries(6):
+                client.get(f"{url}?page={number}")
+        cards = [len(page.find("li", class_="card") or page.find("a", class_="person-card")) for page in pages]
+        assert sum(cards) == total, url
+        assert max(cards) == per_page and len(pages) == -(-total // per_page), url
+        assert client.get(url + "?page=99").status_code == 404
+        assert client.get(url + "?page=x").status_code == 404
 
 
 def test_unknown_addresses_are_404(show, client):
