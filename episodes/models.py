@@ -291,3 +291,18 @@ class TranscriptLine(models.Model):
 
     def __str__(self):
         return f"{self.time or format_seconds(self.sec) or '-'} {self.speaker}: {self.text[:60]}"
+
+
+class ContentVersion(models.Model):
+    """One row that changes whenever anything visitors can see changes: public pages are cached
+    under it and it is their ETag, so no cache, on one server or many, serves an old page (see
+    ``caching``)."""
+
+    number = models.BigIntegerField(default=0)
+    changed_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = "content version"
+
+    def __str__(self):
+        return f"version {self.number} of {self.changed_at:%Y-%m-%d %H:%M:%S}"

@@ -18,10 +18,11 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from django.core.files.storage import default_storage
+from django.core.files.storage import FileSystemStorage, default_storage
 from django.db import DatabaseError, connection, transaction
 
 from . import documents
+from .caching import content_changed
 from .documents import DocumentError
 from .models import Appearance, Episode, Guest, PlatformLink, QuotableClip, Section, TranscriptLine
 
@@ -616,6 +617,9 @@ class Importer:
                 self.progress(done, len(work))
             if self.dry_run:
                 transaction.set_rollback(True)
+            elif any(outcome.status in ("created", "updated") for outcome in report.outcomes):
+                # Rows written by COPY and bulk statements send no model signals.
+                content_changed()
         if not self.dry_run:
             for source_path, name, outcome in copies:
                 error = self._copy(source_path, name)
@@ -758,11 +762,11 @@ class Importer:
                 return
             if storage.exists(name):
                 storage.delete(name)
-            if hasattr(storage, "path"):
+            if isinstance(storage, FileSystemStorage):
                 target = Path(storage.path(name))
                 target.parent.mkdir(parents=True, exist_ok=True)
                 shutil.copyfile(source_path, target)
-            else:
+            else:  # object storage, say: through the storage's own save
                 with source_path.open("rb") as handle:
                     storage.save(name, handle)
         except OSError as exc:

@@ -3,6 +3,7 @@ from django.urls import path, re_path
 from django.views.generic import RedirectView
 
 from . import views
+from .caching import cached_page
 from .feeds import EpisodeFeed
 from .sitemaps import SITEMAPS
 
@@ -13,19 +14,20 @@ def moved(pattern_name):
 
 
 app_name = "episodes"
+# Every public page is cached and revalidated through ``caching``.
 # Keys are file names, and some are not slugs ("ella(wati)sahnan", "…-skills.md"): any text
 # without a slash is a key here.
 urlpatterns = [
-    path("", views.home, name="home"),
-    path("podcast/", views.episode_list, name="episode_list"),
-    path("podcast/feed.xml", EpisodeFeed(), name="feed"),
-    path("podcast/<str:slug>/", views.episode, name="episode"),
-    path("podcast/<str:slug>/<str:filename>", views.transcript_file, name="transcript_file"),
-    path("people/", views.people, name="people"),
-    path("people/<str:short>/", views.person, name="person"),
-    path("search/", views.search, name="search"),
-    path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
-    path("robots.txt", views.robots, name="robots"),
+    path("", cached_page(views.home), name="home"),
+    path("podcast/", cached_page(views.episode_list), name="episode_list"),
+    path("podcast/feed.xml", cached_page(EpisodeFeed()), name="feed"),
+    path("podcast/<str:slug>/", cached_page(views.episode), name="episode"),
+    path("podcast/<str:slug>/<str:filename>", cached_page(views.transcript_file), name="transcript_file"),
+    path("people/", cached_page(views.people), name="people"),
+    path("people/<str:short>/", cached_page(views.person), name="person"),
+    path("search/", cached_page(views.search), name="search"),
+    path("sitemap.xml", cached_page(sitemap), {"sitemaps": SITEMAPS}, name="sitemap"),
+    path("robots.txt", cached_page(views.robots), name="robots"),
     path("podcast.html", moved("episodes:episode_list")),
     path("people.html", moved("episodes:people")),
     re_path(r"^podcast/(?P<slug>[^/]+)\.html$", moved("episodes:episode")),

@@ -26,3 +26,11 @@ def media_root(tmp_path, settings):
     """Every test gets its own media storage, so imported images never land in the project."""
     settings.MEDIA_ROOT = tmp_path / "media"
     return settings.MEDIA_ROOT
+
+
+@pytest.fixture(autouse=True)
+def page_cache_off(settings):
+    """Tests run inside a transaction that never commits, so the content version (moved after a
+    commit) would not move: pages are not cached, except in tests/test_caching.py, which turns
+    the cache on and runs the commit callbacks."""
+    settings.PAGE_CACHE_SECONDS = 0

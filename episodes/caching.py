@@ -1,0 +1,157 @@
+"""Public pages from Django's cache framework, and never a stale one.
+
+One row, ``ContentVersion``, changes whenever anything a visitor can see changes. Every public
+response is cached under the version it was made from and carries that version as its ETag, so
+a change shows on the very next request, from any app server, whatever cache each one has (a
+process's local memory, or Redis shared by all).
+
+The version moves *after* the transaction that changed content commits. A reader that sees the
+old version may then still store a page made from new data under the old key, which is harmless;
+the other way round, an old page under the new key, cannot happen.
+
+What moves it: saving or deleting through the models (signals), every successful write an editor
+makes in the admin (``AdminWritesMiddleware``: bulk tools such as find and replace, publish and
+restore included), and the importer.
+"""
+
+import hashlib
+from functools import wraps
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.db.models.signals import post_delete, post_save
+from django.utils import timezone
+from django.utils.cache import get_conditional_response, patch_cache_control
+
+from .models import (
+    Appearance,
+    ContentVersion,
+    Episode,
+    Guest,
+    PlatformLink,
+    QuotableClip,
+    Section,
+    TranscriptLine,
+)
+
+CONTENT_MODELS = (Guest, Episode, Appearance, PlatformLink, QuotableClip, Section, TranscriptLine)
+
+
+def current_version():
+    """A token naming the content as it is now (one indexed one-row query)."""
+    row = ContentVersion.objects.filter(pk=1).values_list("number", "changed_at").first()
+    if row is None:
+        return "0"
+    number, changed_at = row
+    # The time as well as the number: a database emptied and filled again restarts the number.
+    return f"{number}.{int(changed_at.timestamp() * 1_000_000):x}"
+
+
+def _bump():
+    now = timezone.now()
+    if ContentVersion.objects.filter(pk=1).update(number=F("number") + 1, changed_at=now):
+        return
+    try:
+        with transaction.atomic():
+            ContentVersion.objects.create(pk=1, number=1, changed_at=now)
+    except IntegrityError:  # another process made it first
+        ContentVersion.objects.filter(pk=1).update(number=F("number") + 1, changed_at=now)
+
+
+def content_changed(using=None):
+    """Mark the content changed once the current transaction commits (at once outside one)."""
+    connection = transaction.get_connection(using)
+    if not connection.in_atomic_block:
+        _bump()
+        return
+    # One bump per transaction is enough: an import or a restore saves thousands of rows. The
+    # pending bump is forgotten when it runs, or when a rollback drops it from the queue.
+    pending = getattr(connection, "_content_bump", None)
+    if pending is not None and any(func is pending for _, func, _ in connection.run_on_commit):
+        return
+
+    def bump():
+        connection._content_bump = None
+        _bump()
+
+    connection._content_bump = bump
+    transaction.on_commit(bump, using=using)
+
+
+def _on_model_change(sender, using=None, **kwargs):
+    content_changed(using)
+
+
+for _model in CONTENT_MODELS:
+    post_save.connect(_on_model_change, sender=_model, dispatch_uid=f"content-save-{_model.__name__}")
+# Only the two roots on delete: a receiver on lines would make Django fetch every line of a
+# deleted episode to send it a signal, instead of one DELETE.
+for _model in (Episode, Guest):
+    post_delete.connect(_on_model_change, sender=_model, dispatch_uid=f"content-delete-{_model.__name__}")
+
+
+class AdminWritesMiddleware:
+    """Every write a staff member makes in the admin counts as a content change: the admin's
+    bulk tools update rows without model signals, and one rule here cannot miss any of them."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if (
+            request.method == "POST"
+            and response.status_code < 400
+            and request.path.startswith("/admin/")
+            and getattr(request, "user", None) is not None
+            and request.user.is_staff
+        ):
+            content_changed()
+        return response
+
+
+def _cache_key(request, version):
+    url = request.build_absolute_uri()
+    return f"page:{version}:{hashlib.sha256(url.encode()).hexdigest()}"
+
+
+def cached_page(view):
+    """Serve a public view from the cache, with the content version as its ETag.
+
+    Staff are never served from nor stored in the cache: they preview drafts. Only complete
+    200 responses that did not ask to stay private are stored. ``PAGE_CACHE_SECONDS = 0`` turns
+    the cache off; conditional GET still works then.
+    """
+
+    @wraps(view)
+    def cached_view(request, *args, **kwargs):
+        if request.method not in ("GET", "HEAD") or request.user.is_authenticated:
+            return view(request, *args, **kwargs)
+        version = current_version()
+        etag = f'"{version}"'
+        not_modified = get_conditional_response(request, etag=etag)
+        if not_modified is not None:
+            return _revalidate(not_modified, etag)
+        timeout = settings.PAGE_CACHE_SECONDS
+        key = _cache_key(request, version)
+        response = cache.get(key) if timeout else None
+        if response is None:
+            response = view(request, *args, **kwargs)
+            if hasattr(response, "render") and callable(response.render):
+                response = response.render()
+            if response.status_code != 200 or response.streaming or "private" in response.get("Cache-Control", ""):
+                return response
+            if timeout:
+                cache.set(key, response, timeout)
+        return _revalidate(response, etag)
+
+    return cached_view
+
+
+def _revalidate(response, etag):
+    response["ETag"] = etag
+    # Anyone may keep a copy, but must ask again before using it: the ETag makes that cheap.
+    patch_cache_control(response, public=True, no_cache=True)
+    return response
