@@ -1,4 +1,5 @@
-# The only commands anyone needs: make run, make test, make bench.
+# The only commands anyone needs: make run, make test; make serve runs it as in production;
+# make bench, make bench-scale and make loadtest measure it.
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -6,7 +7,15 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 CORPUS ?= ../shared/corpus
 
-.PHONY: install run test bench lint clean
+.PHONY: install run serve test bench bench-scale loadtest lint clean
+
+# make serve: gunicorn with (2 x cores + 1) workers, DEBUG off, static files by WhiteNoise, the
+# database from DATABASE_URL, Redis when REDIS_URL is set. Plain HTTP on this machine (HTTPS=0);
+# behind a TLS proxy in production, see docs/deploy.md.
+WORKERS ?= $(shell echo $$((2 * $$(nproc) + 1)))
+SERVE_ENV = DEBUG=0 HTTPS=$${HTTPS:-0} STATIC_MANIFEST=1 SERVE_MEDIA=$${SERVE_MEDIA:-1} \
+	CONN_MAX_AGE=$${CONN_MAX_AGE:-60} ALLOWED_HOSTS=$${ALLOWED_HOSTS:-localhost,127.0.0.1,[::1]} \
+	SECRET_KEY=$${SECRET_KEY:-$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))')}
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -22,6 +31,11 @@ run: install
 	$(PY) manage.py ensure_admin
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
+serve: install
+	$(PY) manage.py migrate --no-input
+	STATIC_MANIFEST=1 $(PY) manage.py collectstatic --no-input --verbosity 0
+	$(SERVE_ENV) $(VENV)/bin/gunicorn podcast.wsgi --workers $(WORKERS) --bind $(HOST):$(PORT)
+
 test: install
 	$(PY) -m pytest
 
@@ -29,6 +43,14 @@ bench: install
 	$(PY) benchmarks/bench_sync.py $(CORPUS)/2026-06
 	$(PY) benchmarks/bench_pages.py $(CORPUS)/2026-06
 	$(PY) benchmarks/bench_admin.py $(CORPUS)/2026-06
+
+# Ten times the 2026-06 archive in PostgreSQL: import, paged lists and search at scale.
+bench-scale: install
+	$(PY) benchmarks/bench_scale.py --corpus $(CORPUS)/2026-06
+
+# wrk against make serve on PostgreSQL, and nginx serving a saved page as the baseline.
+loadtest: install
+	$(PY) benchmarks/loadtest.py --corpus $(CORPUS)/2026-06
 
 lint: install
 	$(PY) -m pip install --quiet ruff

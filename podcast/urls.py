@@ -1,11 +1,22 @@
+import re
+
 from django.conf import settings
-from django.conf.urls.static import static
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
+from django.views.static import serve
+
+
+def media_urls():
+    """Media from the app itself, for one machine: ``static()`` only works with DEBUG on."""
+    prefix = settings.MEDIA_URL.lstrip("/")
+    if not prefix or "://" in settings.MEDIA_URL:
+        return []
+    return [re_path(rf"^{re.escape(prefix)}(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT})]
+
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("episodes.urls")),
 ]
-if settings.DEBUG:
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+if settings.SERVE_MEDIA:
+    urlpatterns += media_urls()
