@@ -22,6 +22,7 @@ from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.db.models.signals import post_delete, post_save
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_cache_control
 
@@ -93,18 +94,22 @@ for _model in (Episode, Guest):
 
 
 class AdminWritesMiddleware:
-    """Every write a staff member makes in the admin counts as a content change: the admin's
-    bulk tools update rows without model signals, and one rule here cannot miss any of them."""
+    """Every write a staff member makes in the podcast's part of the admin counts as a content
+    change: the admin's bulk tools update rows without model signals, and one rule here cannot
+    miss any of them. Logging in, or managing users, changes no page."""
 
     def __init__(self, get_response):
         self.get_response = get_response
+        self.prefix = None
 
     def __call__(self, request):
         response = self.get_response(request)
+        if self.prefix is None:
+            self.prefix = reverse("admin:app_list", args=[Episode._meta.app_label])
         if (
             request.method == "POST"
             and response.status_code < 400
-            and request.path.startswith("/admin/")
+            and request.path.startswith(self.prefix)
             and getattr(request, "user", None) is not None
             and request.user.is_staff
         ):

@@ -21,6 +21,14 @@ def corpus_snapshot(name):
     return path
 
 
+def refused_by_policy(page):
+    """What the page's Content-Security-Policy blocks, as the browser reports it; a test asserts
+    it stays empty, so the policy never breaks a page's look or its scripts."""
+    refused = []
+    page.on("console", lambda message: "Content Security Policy" in message.text and refused.append(message.text))
+    return refused
+
+
 @pytest.fixture(autouse=True)
 def media_root(tmp_path, settings):
     """Every test gets its own media storage, so imported images never land in the project."""

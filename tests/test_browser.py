@@ -11,7 +11,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from episodes.models import Episode, Guest
-from tests.conftest import SCREENSHOTS, SNAPSHOTS
+from tests.conftest import SCREENSHOTS, SNAPSHOTS, refused_by_policy
 from tests.test_public_pages import clear_archive, largest_episode, load_snapshot
 
 pytestmark = pytest.mark.browser
@@ -35,6 +35,7 @@ def open_page(browser, base, width):
         java_script_enabled=False, reduced_motion="reduce", viewport={"width": width, "height": 900}
     )
     page = context.new_page()
+    page.refused = refused_by_policy(page)
     # Nothing leaves the machine: the YouTube player and anything else off-site is refused.
     page.route(re.compile(r"^https?://(?!" + re.escape(urlsplit(base).netloc) + r"/).*"), lambda route: route.abort())
     return context, page
@@ -108,5 +109,6 @@ def test_episode_page_in_a_browser(browser, site):
         draft = Episode.objects.filter(is_published=False).first()
         if draft is not None:
             assert page.goto(site + draft.get_absolute_url()).status == 404
+        assert page.refused == []
     finally:
         context.close()

@@ -16,7 +16,7 @@ from django.contrib.auth.models import User
 from episodes import documents, sync
 from episodes.models import Episode, TranscriptLine
 from tests.admin_pages import editors_group
-from tests.conftest import SCREENSHOTS
+from tests.conftest import SCREENSHOTS, refused_by_policy
 from tests.test_admin_editing import largest_real_episode
 
 pytestmark = [pytest.mark.browser, pytest.mark.corpus]
@@ -46,6 +46,7 @@ def test_editor_corrects_a_line_and_sees_it_everywhere(chromium, largest_live, t
     base, episode = largest_live
     context = chromium.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
     page = context.new_page()
+    refused = refused_by_policy(page)
     page.set_default_timeout(15000)
     # Nothing leaves the machine.
     page.route(re.compile(r"^https?://(?!" + re.escape(urlsplit(base).netloc) + r"/).*"), lambda route: route.abort())
@@ -120,6 +121,7 @@ def test_editor_corrects_a_line_and_sees_it_everywhere(chromium, largest_live, t
         page.goto(f"{base}/admin/episodes/episode/find-replace/?ids={episode.pk}&find={word}&replace={word.upper()}")
         page.wait_for_selector("table.fr-table")
         page.screenshot(path=str(SCREENSHOTS / "admin-find-replace.png"), full_page=False)
+        assert refused == []
     finally:
         context.close()
 
@@ -140,6 +142,7 @@ def test_insert_move_delete_and_new_section_with_the_buttons(chromium, small_liv
     base, episode = small_live
     context = chromium.new_context(viewport={"width": 1400, "height": 1000})
     page = context.new_page()
+    refused = refused_by_policy(page)
     page.set_default_timeout(15000)
     try:
         page.goto(f"{base}/admin/login/?next=/admin/episodes/episode/{episode.pk}/change/")
@@ -187,5 +190,6 @@ def test_insert_move_delete_and_new_section_with_the_buttons(chromium, small_liv
         ]
         assert "Nobody said this." not in items
         assert {"line": "Inserted by the editor.", "sec": 5, "time": "0:05", "who": "Alexey"} in data["transcript"]
+        assert refused == []
     finally:
         context.close()

@@ -209,3 +209,11 @@ def test_a_restore_from_history_shows_at_once(site, visitor, editor_client, djan
         assert editor_client.post(oldest, change_form_data(restore)).status_code == 302
     text = page(visitor)
     assert "I started in physics." in text and "I started in chemistry." not in text
+
+
+def test_logging_in_keeps_the_cache(site, visitor, editor, django_capture_on_commit_callbacks):
+    etag = visitor.get("/podcast/first/")["ETag"]
+    with django_capture_on_commit_callbacks(execute=True):
+        response = Client().post("/admin/login/?next=/admin/", {"username": "edith", "password": "correct-horse-battery"})
+    assert response.status_code == 302
+    assert visitor.get("/podcast/first/", HTTP_IF_NONE_MATCH=etag).status_code == 304
