@@ -339,6 +339,8 @@ def _columns_to_data(obj, spec, layout, extra, specials):
             return extra[key]
         if key in specials:
             return specials[key]
+        if key not in spec:  # a key of "other front matter" that an editor removed
+            return OMIT
         attr, kind = spec[key]
         value = _file_value(key, kind, getattr(obj, attr), layout)
         if value in ("", []) and key not in layout.get("keys", ()):
@@ -349,6 +351,8 @@ def _columns_to_data(obj, spec, layout, extra, specials):
 
     values = {key: value_of(key) for key in set(spec) | set(extra) | set(layout.get("keys", ()))}
     keys = _ordered_keys(layout, spec, lambda key: values.get(key, OMIT) is not OMIT)
+    # Keys an editor added under "other front matter" go last, in the order they were written.
+    keys += [key for key in extra if key not in keys]
     return {key: values[key] for key in keys if values.get(key, OMIT) is not OMIT}
 
 
@@ -695,7 +699,7 @@ class Importer:
             existing = Guest.objects.create(**columns)
             status = "created"
         self.guest_ids[existing.short] = existing.pk
-        return status, [columns["picture"]]
+        return status, [columns.get("picture", "")]
 
     def _episode(self, source, doc, sha, outcome):
         parsed = episode_fields(doc, source.key)
@@ -725,7 +729,7 @@ class Importer:
             episode = Episode.objects.create(**columns)
             status = "created"
         self._children(episode, parsed)
-        return status, [columns["image"]]
+        return status, [columns.get("image", "")]
 
     def _children(self, episode, parsed):
         pk = episode.pk

@@ -147,3 +147,30 @@ def test_people_round_trip_their_extra_keys(tmp_path):
         "picture": "images/authors/zed.jpg",
         "web": "www.zed.example",
     }
+
+
+def test_other_front_matter_edited_in_the_cms_is_written(site, tmp_path):
+    episode = Episode.objects.get(slug="hand")
+    episode.extra = "context: Recorded live\nkeywords: [data, live]\n"
+    episode.save()
+    export(tmp_path / "out")
+    data = documents.parse((tmp_path / "out/_podcast/hand.md").read_bytes()).data
+    assert list(data)[-2:] == ["context", "keywords"]
+    assert data["context"] == "Recorded live" and data["keywords"] == ["data", "live"]
+    # Removing a key there removes it from the file.
+    episode.extra = "keywords: [data, live]\n"
+    episode.save()
+    export(tmp_path / "out")
+    assert "context" not in documents.parse((tmp_path / "out/_podcast/hand.md").read_bytes()).data
+
+
+def test_rows_made_in_the_cms_without_images_export_and_import_again(site, tmp_path):
+    Guest.objects.create(short="new", title="New Person")
+    Episode.objects.create(slug="fresh", title="Fresh", season=4, number=1)
+    export(tmp_path / "out")
+    assert "picture" not in documents.parse((tmp_path / "out/_people/new.md").read_bytes()).data
+    Episode.objects.all().delete()
+    Guest.objects.all().delete()
+    report = Importer().run([tmp_path / "out"])
+    assert report.ok, [(o.path, o.message) for o in report.outcomes]
+    assert Guest.objects.get(short="new").picture.name == "" and Episode.objects.get(slug="fresh").image.name == ""
