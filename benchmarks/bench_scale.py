@@ -28,6 +28,7 @@ PostgreSQL. The database that URL names is never touched: the scratch ones are
 """
 
 import argparse
+import itertools
 import json
 import os
 import random
@@ -54,8 +55,8 @@ def progress(message):
 
 # --- the generated archive -----------------------------------------------------------------------
 
-_SEASON = re.compile(r"^season:[ \t]*(\d+)[ \t]*$", re.M)
-_TITLE = re.compile(r"^title:", re.M)
+_SEASON = re.compile(r"^season:[ \t]*(\d+)[ \t]*$", re.MULTILINE)
+_TITLE = re.compile(r"^title:", re.MULTILINE)
 _TOP_LEVEL = re.compile(r"\n(?=[^\s#])")
 
 
@@ -150,17 +151,162 @@ def make_archive(corpus, out, factor):
 
 # PostgreSQL's English stop words (a query of them alone finds nothing) and the fillers of spoken
 # English, which nobody searches a podcast for.
-SKIP = set(
-    """i me my myself we our ours ourselves you your yours yourself yourselves he him his himself
-    she her hers herself it its itself they them their theirs themselves what which who whom this
-    that these those am is are was were be been being have has had having do does did doing a an
-    the and but if or because as until while of at by for with about against between into through
-    during before after above below to from up down in out on off over under again further then
-    once here there when where why how all any both each few more most other some such no nor not
-    only own same so than too very s t can will just don should now
-    would could yeah really actually think thing things something anything everything going gonna
-    maybe right basically probably guess sorta kinda okay stuff pretty quite always never lots""".split()
-)
+SKIP = {
+    "i",
+    "me",
+    "my",
+    "myself",
+    "we",
+    "our",
+    "ours",
+    "ourselves",
+    "you",
+    "your",
+    "yours",
+    "yourself",
+    "yourselves",
+    "he",
+    "him",
+    "his",
+    "himself",
+    "she",
+    "her",
+    "hers",
+    "herself",
+    "it",
+    "its",
+    "itself",
+    "they",
+    "them",
+    "their",
+    "theirs",
+    "themselves",
+    "what",
+    "which",
+    "who",
+    "whom",
+    "this",
+    "that",
+    "these",
+    "those",
+    "am",
+    "is",
+    "are",
+    "was",
+    "were",
+    "be",
+    "been",
+    "being",
+    "have",
+    "has",
+    "had",
+    "having",
+    "do",
+    "does",
+    "did",
+    "doing",
+    "a",
+    "an",
+    "the",
+    "and",
+    "but",
+    "if",
+    "or",
+    "because",
+    "as",
+    "until",
+    "while",
+    "of",
+    "at",
+    "by",
+    "for",
+    "with",
+    "about",
+    "against",
+    "between",
+    "into",
+    "through",
+    "during",
+    "before",
+    "after",
+    "above",
+    "below",
+    "to",
+    "from",
+    "up",
+    "down",
+    "in",
+    "out",
+    "on",
+    "off",
+    "over",
+    "under",
+    "again",
+    "further",
+    "then",
+    "once",
+    "here",
+    "there",
+    "when",
+    "where",
+    "why",
+    "how",
+    "all",
+    "any",
+    "both",
+    "each",
+    "few",
+    "more",
+    "most",
+    "other",
+    "some",
+    "such",
+    "no",
+    "nor",
+    "not",
+    "only",
+    "own",
+    "same",
+    "so",
+    "than",
+    "too",
+    "very",
+    "s",
+    "t",
+    "can",
+    "will",
+    "just",
+    "don",
+    "should",
+    "now",
+    "would",
+    "could",
+    "yeah",
+    "really",
+    "actually",
+    "think",
+    "thing",
+    "things",
+    "something",
+    "anything",
+    "everything",
+    "going",
+    "gonna",
+    "maybe",
+    "right",
+    "basically",
+    "probably",
+    "guess",
+    "sorta",
+    "kinda",
+    "okay",
+    "stuff",
+    "pretty",
+    "quite",
+    "always",
+    "never",
+    "lots",
+}
 _WORD = re.compile(r"[A-Za-z]+(?:'[a-z]+)?")
 
 
@@ -176,7 +322,11 @@ def make_queries(corpus, count=50, seed=SEED):
             data = documents.parse(path.read_bytes()).data
         except documents.DocumentError:
             continue
-        lines += [item["line"] for item in data.get("transcript") or [] if isinstance(item, dict) and isinstance(item.get("line"), str)]
+        lines += [
+            item["line"]
+            for item in data.get("transcript") or []
+            if isinstance(item, dict) and isinstance(item.get("line"), str)
+        ]
         topics.update(t for t in data.get("topics") or [] if isinstance(t, str))
         guests.update(g for g in data.get("guests") or [] if isinstance(g, str))
     names = []
@@ -197,7 +347,7 @@ def make_queries(corpus, count=50, seed=SEED):
 
     def pair():
         tokens = _WORD.findall(rng.choice(lines))
-        pairs = [(a, b) for a, b in zip(tokens, tokens[1:]) if good(a, 4) and good(b, 4)]
+        pairs = [(a, b) for a, b in itertools.pairwise(tokens) if good(a, 4) and good(b, 4)]
         return pairs and " ".join(rng.choice(pairs)).lower()
 
     queries, seen = [], set()
@@ -253,7 +403,10 @@ class Server:
             return conn.execute("SELECT current_setting('server_version')").fetchone()[0]
 
     def create(self, name, template=None):
-        self.sql(f'DROP DATABASE IF EXISTS "{name}"', f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
+        self.sql(
+            f'DROP DATABASE IF EXISTS "{name}"',
+            f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""),
+        )
         self.made.add(name)
 
     def drop(self, name):
@@ -466,7 +619,9 @@ def measure_pages(client, scales, runs):
             if last is not None:
                 result["pages"] = last
             scale.results["pages"]["pages"][key] = result
-            progress(f"  {scale.label:4} {key:11} {result['url']}: {result['ms']:.1f} ms, {result['bytes']:,} bytes, {result['queries']} queries")
+            progress(
+                f"  {scale.label:4} {key:11} {result['url']}: {result['ms']:.1f} ms, {result['bytes']:,} bytes, {result['queries']} queries"
+            )
 
 
 def percentile(values, pct):
@@ -496,7 +651,9 @@ def measure_search(client, scales, queries, runs):
             "median_queries": statistics.median(r["queries"] for r in results),
             "per_query": results,
         }
-        progress(f"  {scale.label} search: median {statistics.median(times):.1f} ms, p99 {percentile(times, 99):.1f} ms")
+        progress(
+            f"  {scale.label} search: median {statistics.median(times):.1f} ms, p99 {percentile(times, 99):.1f} ms"
+        )
 
 
 def matching_lines(query):
@@ -527,7 +684,9 @@ def table(results, args):
     add(f"Scale benchmark: {results['corpus']} at {' and '.join(labels)}, PostgreSQL {results['postgres']}")
     add("")
     add(f"Import into an empty database (in-process Importer().run; median of {args.import_runs}, runs alternating)")
-    add(f"  {'scale':6} {'episodes':>9} {'items':>9} {'seconds':>8} {'s/1k items':>11} {'CPU s here':>11} {'CPU/1k':>7}   runs (s)")
+    add(
+        f"  {'scale':6} {'episodes':>9} {'items':>9} {'seconds':>8} {'s/1k items':>11} {'CPU s here':>11} {'CPU/1k':>7}   runs (s)"
+    )
     for label in labels:
         imp = scales[label]["import"]
         runs = ", ".join(f"{t:.1f}" for t in imp["runs"])
@@ -557,13 +716,19 @@ def table(results, args):
                 f" {page['cards']:>6} {page.get('pages', ''):>6}  {page['url']}"
             )
     add("")
-    add(f"Search (/search/?q=..., whole page; {results['query_count']} different queries, median of {args.search_runs} each)")
+    add(
+        f"Search (/search/?q=..., whole page; {results['query_count']} different queries, median of {args.search_runs} each)"
+    )
     add(f"  {'scale':6} {'median ms':>10} {'p99 ms':>10} {'max ms':>10} {'bytes (median)':>15} {'queries':>8}")
     for label in labels:
         s = scales[label]["search"]
-        add(f"  {label:6} {s['median_ms']:>10.1f} {s['p99_ms']:>10.1f} {s['max_ms']:>10.1f} {s['median_bytes']:>15,} {s['median_queries']:>8}")
+        add(
+            f"  {label:6} {s['median_ms']:>10.1f} {s['p99_ms']:>10.1f} {s['max_ms']:>10.1f} {s['median_bytes']:>15,} {s['median_queries']:>8}"
+        )
     m = [scales[x]["search"] for x in (small, big)]
-    add(f"  {big} / {small}: median {m[1]['median_ms'] / m[0]['median_ms']:.2f}, p99 {m[1]['p99_ms'] / m[0]['p99_ms']:.2f}")
+    add(
+        f"  {big} / {small}: median {m[1]['median_ms'] / m[0]['median_ms']:.2f}, p99 {m[1]['p99_ms'] / m[0]['p99_ms']:.2f}"
+    )
     add(f"  slowest at {big} (ms at {big} / at {small}; the slowest SQL statement of the page at {big}):")
     at_small = {r["query"]: r for r in scales[small]["search"]["per_query"]}
     for r in results["slowest"]:
@@ -581,7 +746,9 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS, help="the snapshot's site root")
     parser.add_argument("--factor", type=int, default=10)
-    parser.add_argument("--db", default=os.environ.get("DATABASE_URL") or DEFAULT_SERVER, help="a PostgreSQL server URL")
+    parser.add_argument(
+        "--db", default=os.environ.get("DATABASE_URL") or DEFAULT_SERVER, help="a PostgreSQL server URL"
+    )
     parser.add_argument("--db-name", default="bench_scale", help="prefix of the scratch databases")
     parser.add_argument("--runs", type=int, default=10, help="renders per page")
     parser.add_argument("--import-runs", type=int, default=3, help="imports at each scale")
@@ -593,7 +760,9 @@ def main():
     args = parser.parse_args()
 
     if urlsplit(args.db).scheme not in ("postgres", "postgresql", "pgsql"):
-        sys.exit(f"bench_scale runs on PostgreSQL only: {args.db!r} is not a postgres:// URL (give --db or DATABASE_URL)")
+        sys.exit(
+            f"bench_scale runs on PostgreSQL only: {args.db!r} is not a postgres:// URL (give --db or DATABASE_URL)"
+        )
     corpus = args.corpus.resolve()
     if not (corpus / "_podcast").is_dir() or not (corpus / "_people").is_dir():
         sys.exit(f"{corpus}: not a site root (no _podcast/ and _people/)")
@@ -670,7 +839,9 @@ def run(args, corpus, work, server):
     }
     print(table(results, args))
     if args.explain and slowest:
-        print(f"\nEXPLAIN ANALYZE at {scales[-1].label} of the slowest SQL of the slowest search ({slowest[0]['query']!r}):")
+        print(
+            f"\nEXPLAIN ANALYZE at {scales[-1].label} of the slowest SQL of the slowest search ({slowest[0]['query']!r}):"
+        )
         print(slowest[0]["slowest_sql"])
         print(explain(slowest[0]["slowest_sql"]))
     if args.json:

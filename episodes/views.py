@@ -3,8 +3,6 @@
 
 import re
 from dataclasses import dataclass
-from itertools import groupby
-from operator import attrgetter
 
 from django.core.paginator import InvalidPage, Paginator
 from django.db.models import Count, F

@@ -28,7 +28,12 @@ class ContentSecurityPolicyMiddleware:
             "frame-ancestors": ["'none'"],
         }
         self.public = _policy(
-            {**common, "script-src": ["'none'"], "style-src": ["'self'"], "frame-src": ["https://www.youtube-nocookie.com"]}
+            {
+                **common,
+                "script-src": ["'none'"],
+                "style-src": ["'self'"],
+                "frame-src": ["https://www.youtube-nocookie.com"],
+            }
         )
         self.admin = _policy(
             {

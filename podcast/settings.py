@@ -3,10 +3,11 @@
 Production (see docs/deploy.md): DEBUG=0, SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL (PostgreSQL),
 REDIS_URL, HTTPS=1 behind a TLS proxy, STATIC_MANIFEST=1 after collectstatic.
 """
+
 import os
 from datetime import timedelta
-from urllib.parse import urlsplit
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 

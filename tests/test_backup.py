@@ -1,6 +1,7 @@
 """Backups: the whole database exported to the archive and imported into an empty database (and an
 empty media folder) is the same content, CMS edits and drafts included; and a backup of the
 restored database is the same bytes as the first."""
+
 import datetime
 import hashlib
 

@@ -79,7 +79,9 @@ def test_a_second_visit_is_served_from_the_cache(site, visitor, url, django_asse
 
 
 @pytest.mark.parametrize("cache_seconds", [600, 0])
-def test_conditional_get_answers_not_modified_until_something_changes(site, visitor, settings, cache_seconds, django_capture_on_commit_callbacks):
+def test_conditional_get_answers_not_modified_until_something_changes(
+    site, visitor, settings, cache_seconds, django_capture_on_commit_callbacks
+):
     settings.PAGE_CACHE_SECONDS = cache_seconds
     for url in PUBLIC_URLS:
         etag = visitor.get(url)["ETag"]
@@ -181,7 +183,9 @@ def test_an_import_shows_at_once(site, visitor, tmp_path, django_capture_on_comm
     sites.write_site(
         site,
         people=[],
-        episodes=[sites.episode("first", guests=["ann"], transcript=changed, season=1, episode=1, title="First episode")],
+        episodes=[
+            sites.episode("first", guests=["ann"], transcript=changed, season=1, episode=1, title="First episode")
+        ],
     )
     with django_capture_on_commit_callbacks(execute=True):
         report = Importer().run([site / "_podcast" / "first.md"])
@@ -214,6 +218,8 @@ def test_a_restore_from_history_shows_at_once(site, visitor, editor_client, djan
 def test_logging_in_keeps_the_cache(site, visitor, editor, django_capture_on_commit_callbacks):
     etag = visitor.get("/podcast/first/")["ETag"]
     with django_capture_on_commit_callbacks(execute=True):
-        response = Client().post("/admin/login/?next=/admin/", {"username": "edith", "password": "correct-horse-battery"})
+        response = Client().post(
+            "/admin/login/?next=/admin/", {"username": "edith", "password": "correct-horse-battery"}
+        )
     assert response.status_code == 302
     assert visitor.get("/podcast/first/", HTTP_IF_NONE_MATCH=etag).status_code == 304

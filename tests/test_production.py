@@ -27,7 +27,13 @@ def manage(*args, **env):
     environment = {key: value for key, value in os.environ.items() if key not in ("HTTPS", "DEBUG", "MEDIA_STORAGE")}
     environment.update(env)
     return subprocess.run(
-        [sys.executable, "manage.py", *args], cwd=ROOT, env=environment, capture_output=True, text=True, timeout=120
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
 
 
@@ -51,6 +57,7 @@ def settings_in_production(code, **env):
         capture_output=True,
         text=True,
         timeout=60,
+        check=False,
     )
     assert result.returncode == 0, result.stderr
     return result.stdout.strip()
@@ -73,7 +80,10 @@ def test_media_moves_to_object_storage_through_the_environment():
 def test_the_cache_is_redis_when_redis_url_is_set():
     code = "print(settings.CACHES['default']['BACKEND'])"
     assert settings_in_production(code) == "django.core.cache.backends.locmem.LocMemCache"
-    assert settings_in_production(code, REDIS_URL="redis://127.0.0.1:6379/3") == "django.core.cache.backends.redis.RedisCache"
+    assert (
+        settings_in_production(code, REDIS_URL="redis://127.0.0.1:6379/3")
+        == "django.core.cache.backends.redis.RedisCache"
+    )
 
 
 @pytest.mark.django_db
@@ -81,7 +91,9 @@ def test_import_and_export_work_with_storage_that_is_not_a_folder(tmp_path):
     """Object storage has no local path: images go through the storage's own save and open."""
     storage = InMemoryStorage()
     root = tmp_path / "site"
-    sites.write_site(root, people=[sites.person("ann", title="Ann Lee")], episodes=[sites.episode("first", guests=["ann"])])
+    sites.write_site(
+        root, people=[sites.person("ann", title="Ann Lee")], episodes=[sites.episode("first", guests=["ann"])]
+    )
     report = Importer(storage=storage).run([root])
     assert report.ok
     episode = Episode.objects.get()

@@ -250,7 +250,8 @@ def test_lists_are_paged_so_no_page_grows_with_the_archive(show, client, setting
     Appearance.objects.bulk_create(Appearance(episode=episode, guest=ada, position=0) for episode in many)
     Guest.objects.bulk_create(Guest(short=f"p{n}", title=f"P {n:03}") for n in range(130))
     Appearance.objects.bulk_create(
-        Appearance(episode=many[n], guest=guest, position=1) for n, guest in enumerate(Guest.objects.filter(short__startswith="p"))
+        Appearance(episode=many[n], guest=guest, position=1)
+        for n, guest in enumerate(Guest.objects.filter(short__startswith="p"))
     )
     for url, per_page, total in (
         ("/podcast/", views.EPISODES_PER_PAGE, 133),
