@@ -9,10 +9,11 @@ CORPUS ?= ../shared/corpus
 
 .PHONY: install run serve test bench bench-scale loadtest lint clean
 
-# make serve: gunicorn with (2 x cores + 1) workers, DEBUG off, static files by WhiteNoise, the
+# make serve: gunicorn with (cores + 1) workers, DEBUG off, static files by WhiteNoise, the
 # database from DATABASE_URL, Redis when REDIS_URL is set. Plain HTTP on this machine (HTTPS=0);
-# behind a TLS proxy in production, see docs/deploy.md.
-WORKERS ?= $(shell echo $$((2 * $$(nproc) + 1)))
+# behind a TLS proxy in production, see docs/deploy.md. A cached page costs a worker about a
+# millisecond of CPU and waits on nothing slow, so more workers than cores only queue for them.
+WORKERS ?= $(shell echo $$(($$(nproc) + 1)))
 SERVE_ENV = DEBUG=0 HTTPS=$${HTTPS:-0} STATIC_MANIFEST=1 SERVE_MEDIA=$${SERVE_MEDIA:-1} \
 	CONN_MAX_AGE=$${CONN_MAX_AGE:-60} ALLOWED_HOSTS=$${ALLOWED_HOSTS:-localhost,127.0.0.1,[::1]} \
 	SECRET_KEY=$${SECRET_KEY:-$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))')}
@@ -34,7 +35,7 @@ run: install
 serve: install
 	$(PY) manage.py migrate --no-input
 	STATIC_MANIFEST=1 $(PY) manage.py collectstatic --no-input --verbosity 0
-	$(SERVE_ENV) $(VENV)/bin/gunicorn podcast.wsgi --workers $(WORKERS) --bind $(HOST):$(PORT)
+	$(SERVE_ENV) $(VENV)/bin/gunicorn podcast.wsgi --workers $(WORKERS) --bind $(HOST):$(PORT) --no-control-socket
 
 test: install
 	$(PY) -m pytest

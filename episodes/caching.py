@@ -148,6 +148,9 @@ def cached_page(view):
                 response = response.render()
             if response.status_code != 200 or response.streaming or "private" in response.get("Cache-Control", ""):
                 return response
+            # One piece: the feed is written in thousands of small ones, which the server would
+            # otherwise send one system call each, cached or not.
+            response.content = response.content
             if timeout:
                 cache.set(key, response, timeout)
         return _revalidate(response, etag)
