@@ -1,13 +1,15 @@
 """Import/export speed against the parse-only baseline: whole processes, median of N runs.
 
-usage: python benchmarks/bench_sync.py SITE_ROOT [--db sqlite|postgres|both] [--runs 3]
+usage: python benchmarks/bench_sync.py SITE_ROOT [--db sqlite|postgres|both] [--runs 3] [--each]
        [--baseline ../shared/bench/parse_only.py]
 
 Measures, on SQLite and/or PostgreSQL (postgres://postgres@127.0.0.1:5432, a scratch database):
   import into an empty (migrated) database   target: <= 2.0 x parse-only
   re-import of the unchanged archive         target: <= 0.5 x parse-only
   export_podcast --reformat                  target: <= 1.0 x parse-and-dump
-Runs are interleaved with the baseline's so that a busy machine slows both alike.
+Runs are interleaved with the baseline's so that a busy machine slows both alike; --each prints
+every run's times too. BENCH_POSTGRES_DB names the scratch database (default bench_podcast), so
+that two runs at once each have their own.
 """
 import argparse
 import os
@@ -21,6 +23,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_SERVER = os.environ.get("BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432")
+# The scratch databases' name (and that name + "_template"): give each concurrent run its own.
+PG_NAME = os.environ.get("BENCH_POSTGRES_DB", "bench_podcast")
 
 
 def timed(cmd, env):
@@ -57,7 +61,7 @@ class Postgres:
         import psycopg
 
         self.psycopg = psycopg
-        self.template, self.live = "bench_podcast_template", "bench_podcast"
+        self.template, self.live = f"{PG_NAME}_template", PG_NAME
 
     def sql(self, *statements):
         with self.psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as conn:
@@ -78,11 +82,12 @@ def main():
     parser.add_argument("site", type=Path)
     parser.add_argument("--db", choices=["sqlite", "postgres", "both"], default="both")
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--each", action="store_true", help="print every run's times, not only the medians")
     parser.add_argument("--baseline", type=Path, default=ROOT.parent / "shared" / "bench" / "parse_only.py")
     args = parser.parse_args()
     site = args.site.resolve()
     work = Path(tempfile.mkdtemp(prefix="bench-sync-"))
-    env = {**os.environ, "DEBUG": "0", "SECRET_KEY": "benchmark", "MEDIA_ROOT": str(work / "media")}
+    env = {**os.environ, "DEBUG": "0", "SECRET_KEY": "benchmark"}
     env.pop("DATABASE_URL", None)
     python = sys.executable
     databases = {"sqlite": [SQLite], "postgres": [Postgres], "both": [SQLite, Postgres]}[args.db]
@@ -92,19 +97,25 @@ def main():
         db = kind(work)
         db.prepare(env)
         times = {key: [] for key in ("parse", "dump", "import", "reimport", "export")}
-        for _ in range(args.runs):
-            shutil.rmtree(work / "media", ignore_errors=True)
-            shutil.rmtree(work / "out", ignore_errors=True)
-            run_env = {**env, "DATABASE_URL": db.fresh()}
+        for run in range(args.runs):
+            # Folders of its own for each run, all removed at the end: ext4 passes over inodes
+            # freed in the last half minute when it makes a file, so removing the last run's
+            # thousand files just before writing as many again made the files slower to create
+            # than the export is to write (as much as a millisecond each).
+            media, out = work / f"{db.name}-media-{run}", work / f"{db.name}-out-{run}"
+            run_env = {**env, "DATABASE_URL": db.fresh(), "MEDIA_ROOT": str(media)}
             times["parse"].append(timed([python, args.baseline, site], env))
             times["import"].append(timed([python, "manage.py", "import_podcast", site], run_env))
             times["reimport"].append(timed([python, "manage.py", "import_podcast", site], run_env))
             times["dump"].append(timed([python, args.baseline, site, "--dump"], env))
-            times["export"].append(timed([python, "manage.py", "export_podcast", work / "out", "--reformat"], run_env))
+            times["export"].append(timed([python, "manage.py", "export_podcast", out, "--reformat"], run_env))
         median = {key: statistics.median(values) for key, values in times.items()}
         print(f"\n{db.name}")
         print(f"  parse-only baseline        {median['parse']:6.2f} s")
         print(f"  parse-and-dump baseline    {median['dump']:6.2f} s")
+        if args.each:
+            for key, values in times.items():
+                print(f"    {key:9} " + " ".join(f"{value:5.2f}" for value in values))
         rows = [
             ("import into an empty db", "import", "parse", 2.0),
             ("re-import, unchanged", "reimport", "parse", 0.5),

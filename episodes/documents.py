@@ -5,6 +5,7 @@ lines. This module reads and writes that shape with libyaml; it knows nothing of
 what the keys mean (that is ``sync``'s business).
 """
 
+import gc
 import hashlib
 import multiprocessing
 import os
@@ -30,7 +31,9 @@ MAX_FLOW_DEPTH = 64
 MAX_INDENT = 400
 
 _BRACKETS = re.compile(r"[\[\]{}]")
-_DEEP_INDENT = re.compile(r"(?:^|\n)[ \t?:-]{%d}" % MAX_INDENT)
+# A newline first, so that re scans for it instead of trying every position (ten times faster);
+# ``load`` puts one before the first line.
+_DEEP_INDENT = re.compile(r"\n[ \t?:-]{%d}" % MAX_INDENT)
 _BRACKET_STEP = {"[": 1, "{": 1, "]": -1, "}": -1}
 
 
@@ -126,8 +129,15 @@ def parse_many(raws, parallel=True):
 
     With many documents a second process parses ahead while the caller writes the ones already
     parsed to the database, so an import costs about the larger of the two, not their sum."""
-    for result in _many(_parse_or_error, raws, parallel):
-        yield DocumentError(*result[1:]) if isinstance(result, tuple) else result
+    for raw, result in zip(raws, _many(_parse_or_error, raws, parallel)):
+        if not isinstance(result, tuple):
+            yield result
+        elif result[0] == "error":
+            yield DocumentError(*result[1:])
+        else:
+            _, data, head, closing, body_length = result
+            text = raw.decode("utf-8")
+            yield Document(data=data, body=text[len(text) - body_length :], head=head, closing=closing, text=text)
 
 
 def write_back(source, synced_digest, data, body, reformat=False):
@@ -149,47 +159,172 @@ def write_back(source, synced_digest, data, body, reformat=False):
     return Document(data, body, head, closing).render(allow_unicode=allow_unicode), content
 
 
-def write_back_many(jobs):
+def write_back_many(jobs, count=None):
     """``write_back`` over many (source, synced_digest, data, body, reformat), in order; in a
-    second process when there are many, so dumping overlaps with reading the database."""
-    return _many(_write_back_job, jobs)
+    second process when there are many, so dumping overlaps with reading the database. ``jobs``
+    is a list, or an iterable of ``count`` jobs: a generator lets the caller build the next
+    documents while the second process dumps the first ones. Reading the database takes less
+    time than dumping, so this process dumps one job in four itself, in its turn."""
+    return _many(_write_back_job, jobs, count=count, own_share=4)
 
 
 def _write_back_job(job):
     return write_back(*job)
 
 
-def _many(function, items, parallel=True):
-    if not parallel or len(items) < PARALLEL_MIN or (os.cpu_count() or 1) < 2:
+def _many(function, items, parallel=True, count=None, own_share=0):
+    """``map(function, items)``, in a worker process when there are many items; with
+    ``own_share`` n, every n-th item is left to this process, done when its turn to be yielded
+    comes (the worker meanwhile doing the next ones)."""
+    if not parallel or (len(items) if count is None else count) < PARALLEL_MIN or (os.cpu_count() or 1) < 2:
         yield from map(function, items)
         return
     # spawn, not fork: a forked child would share the parent's open database connection.
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
-        yield from pool.map(function, items, chunksize=8)
+    # The worker only turns text into trees of plain values and back, which hold no reference
+    # cycles: the cyclic garbage collector would find nothing, in a tenth of the worker's time.
+    with ProcessPoolExecutor(max_workers=1, mp_context=context, initializer=gc.disable) as pool:
+        own = {}  # index -> item, for this process
+        drawn = []  # the indexes of all items
+
+        def theirs():
+            for index, item in enumerate(items):
+                drawn.append(index)
+                if own_share and index % own_share == own_share - 1:
+                    own[index] = item
+                else:
+                    yield item
+
+        # map() takes every item at once (the worker starts on the first while later ones are
+        # still being made), and gives the worker's results back in order.
+        results = pool.map(function, theirs(), chunksize=8)
+        for index in drawn:
+            yield function(own.pop(index)) if index in own else next(results)
 
 
 def _parse_or_error(raw):
+    in_worker = multiprocessing.parent_process() is not None
     try:
-        return parse(raw)
+        doc = parse(raw)
     except DocumentError as exc:
-        if multiprocessing.parent_process() is None:
+        if not in_worker:
             return exc
         return ("error", exc.message, exc.line)  # an exception would lose its line crossing processes
+    if not in_worker:
+        return doc
+    # Back across processes only what parsing made: the caller has the file's bytes, and the text
+    # and body (most of the pickle) are quicker decoded there again than pickled both ways.
+    return ("document", doc.data, doc.head, doc.closing, len(doc.body))
+
+
+_STR, _SEQ, _MAP = "tag:yaml.org,2002:str", "tag:yaml.org,2002:seq", "tag:yaml.org,2002:map"
+_INT, _NULL = "tag:yaml.org,2002:int", "tag:yaml.org,2002:null"
+_MERGE_OR_VALUE = ("tag:yaml.org,2002:merge", "tag:yaml.org,2002:value")
+
+
+class _Unusual(Exception):
+    """A node the direct construction leaves to PyYAML's own (see ``_Loader``)."""
+
+
+class _Resolve:
+    """PyYAML's tag resolution, with the same results in fewer steps: libyaml parses and emits in
+    C, but calls back into Python to resolve every value's tag (twice a value when writing), and
+    to track paths that no safe loader or dumper has. Mixed into ``_Loader`` and ``_Dumper``."""
+
+    def _prepare_resolve(self):
+        wildcard = self.yaml_implicit_resolvers.get(None, [])
+        self._implicit = {
+            first: tuple(resolvers + wildcard)
+            for first, resolvers in self.yaml_implicit_resolvers.items()
+            if first is not None
+        }
+        self._wildcard = tuple(wildcard)
+        self._direct = not self.yaml_path_resolvers
+
+    def resolve(self, kind, value, implicit):
+        if not self._direct:
+            return super().resolve(kind, value, implicit)
+        if kind is yaml.ScalarNode:
+            if implicit[0]:
+                for tag, regexp in self._implicit.get(value[0] if value else "", self._wildcard):
+                    if regexp.match(value):
+                        return tag
+            return self.DEFAULT_SCALAR_TAG
+        return self.DEFAULT_SEQUENCE_TAG if kind is yaml.SequenceNode else self.DEFAULT_MAPPING_TAG
+
+    def descend_resolver(self, current_node, current_index):
+        if not self._direct:
+            super().descend_resolver(current_node, current_index)
+
+    def ascend_resolver(self):
+        if not self._direct:
+            super().ascend_resolver()
+
+
+class _Loader(_Resolve, SafeLoader):
+    """PyYAML's safe loader, with the same results for fewer Python calls per value.
+
+    The safe loader builds every value through several generic Python calls (a generator per
+    collection, a memo per node): with the tags' resolution (``_Resolve``), most of the time an
+    import spends reading files, more than the parsing. This loader builds plain mappings,
+    sequences and strings directly; any other node (merge keys, explicit tags, an alias of a
+    collection) or any error makes it build the document again with PyYAML's own construction,
+    so the result, errors included, is always what ``yaml.load(front, SafeLoader)`` gives.
+    """
+
+    def __init__(self, stream):
+        super().__init__(stream)
+        self._prepare_resolve()
+        self.unshared = False  # True when the direct construction built the document
+
+    def construct_document(self, node):
+        try:
+            data = self._build(node, set())
+        except Exception:  # _Unusual, or an error PyYAML may report differently (or first)
+            self.constructed_objects, self.recursive_objects = {}, {}
+            return super().construct_document(node)
+        self.constructed_objects = {}
+        self.unshared = True
+        return data
+
+    def _build(self, node, seen):
+        kind = node.__class__
+        tag = node.tag
+        if kind is yaml.ScalarNode:
+            if tag == _STR:
+                return node.value
+            if tag in _MERGE_OR_VALUE:
+                raise _Unusual
+            return self.construct_object(node)  # numbers, dates, booleans, null: PyYAML's own
+        if node in seen:  # an alias of a collection
+            raise _Unusual
+        seen.add(node)
+        build = self._build
+        if kind is yaml.MappingNode and tag == _MAP:
+            data = {}
+            for key_node, value_node in node.value:
+                if key_node.__class__ is not yaml.ScalarNode or key_node.tag in _MERGE_OR_VALUE:
+                    raise _Unusual
+                data[build(key_node, seen)] = build(value_node, seen)
+            return data
+        if kind is yaml.SequenceNode and tag == _SEQ:
+            return [build(item, seen) for item in node.value]
+        raise _Unusual
 
 
 def load(front: str, first_line=1):
     """Parse YAML with libyaml after refusing shapes that could exhaust it."""
-    deep = _DEEP_INDENT.search(front)
+    deep = _DEEP_INDENT.search("\n" + front)
     if deep:
-        line = front[: deep.start()].count("\n") + first_line + (front[deep.start()] == "\n")
+        line = front[: deep.start()].count("\n") + first_line
         raise DocumentError(f"the front matter is nested deeper than {MAX_INDENT} columns", line)
     if front.count("[") + front.count("{") > MAX_FLOW_DEPTH:
         steps = map(_BRACKET_STEP.__getitem__, _BRACKETS.findall(front))
         if max(accumulate(steps)) > MAX_FLOW_DEPTH:
             raise DocumentError(f"the front matter nests brackets more than {MAX_FLOW_DEPTH} deep")
+    loader = _Loader(front)
     try:
-        data = yaml.load(front, Loader=SafeLoader)
+        data = loader.get_single_data()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + first_line if mark is not None else None
@@ -199,7 +334,12 @@ def load(front: str, first_line=1):
         raise DocumentError(f"YAML error: {exc}") from None
     except RecursionError:
         raise DocumentError("the front matter is nested too deeply") from None
-    refuse_aliases(data)
+    except ValueError as exc:  # a date that does not exist (2023-02-30): PyYAML lets datetime's error out
+        raise DocumentError(f"YAML error: {exc}") from None
+    finally:
+        loader.dispose()
+    if not loader.unshared:  # built directly, it has no collection twice
+        refuse_aliases(data)
     return data
 
 
@@ -221,5 +361,62 @@ def refuse_aliases(data):
         stack.extend(child for child in children if isinstance(child, (dict, list)))
 
 
+class _Dumper(_Resolve, SafeDumper):
+    """PyYAML's safe dumper, writing the same text with fewer Python calls per value: strings,
+    whole numbers, nulls, and the mappings and lists holding them are turned into nodes directly
+    (aliases of repeated lists or mappings included, as PyYAML makes them); the rest by PyYAML."""
+
+    _DIRECT = (str, int, type(None), dict, list)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._prepare_resolve()
+        own, safe = self.yaml_representers, yaml.SafeDumper.yaml_representers
+        self._direct_types = not self.sort_keys and all(own.get(kind) is safe[kind] for kind in self._DIRECT)
+
+    def represent_data(self, data):
+        kind = data.__class__
+        if not self._direct_types or kind not in self._DIRECT:
+            return super().represent_data(data)
+        self.alias_key = None
+        if kind is str:
+            return yaml.ScalarNode(_STR, data, style=self.default_style)
+        if kind is int:
+            return yaml.ScalarNode(_INT, str(data), style=self.default_style)
+        if data is None:
+            return yaml.ScalarNode(_NULL, "null", style=self.default_style)
+        node = self.represented_objects.get(id(data))
+        if node is not None:  # the same list or mapping again: PyYAML writes an alias
+            return node
+        self.object_keeper.append(data)
+        value = []
+        if kind is dict:
+            node = yaml.MappingNode(_MAP, value)
+            pairs = data.items()
+        else:
+            node = yaml.SequenceNode(_SEQ, value)
+            pairs = None
+        self.represented_objects[id(data)] = node
+        best_style = True
+        represent = self.represent_data
+        if pairs is None:
+            for item in data:
+                item_node = represent(item)
+                if item_node.__class__ is not yaml.ScalarNode or item_node.style:
+                    best_style = False
+                value.append(item_node)
+        else:
+            for key, item in pairs:
+                key_node = represent(key)
+                item_node = represent(item)
+                if key_node.__class__ is not yaml.ScalarNode or key_node.style:
+                    best_style = False
+                if item_node.__class__ is not yaml.ScalarNode or item_node.style:
+                    best_style = False
+                value.append((key_node, item_node))
+        node.flow_style = self.default_flow_style if self.default_flow_style is not None else best_style
+        return node
+
+
 def dump(data, *, allow_unicode=True) -> str:
-    return yaml.dump(data, Dumper=SafeDumper, allow_unicode=allow_unicode, sort_keys=False)
+    return yaml.dump(data, Dumper=_Dumper, allow_unicode=allow_unicode, sort_keys=False)

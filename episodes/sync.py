@@ -11,10 +11,12 @@ came from; the layout (key order, the form of odd values); and ``extra``, the ke
 column, as YAML.
 """
 
+import contextlib
 import datetime
 import re
 import shutil
-from collections import defaultdict
+import sys
+from collections import defaultdict, namedtuple
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -74,6 +76,7 @@ def _type_name(value):
 
 
 _BARE_HOST = re.compile(r"^[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+(/\S*)?$")
+_SPACE = re.compile(r"\s")  # what str.isspace() calls a space, every one of them
 
 
 def is_url(value):
@@ -82,7 +85,7 @@ def is_url(value):
     if not isinstance(value, str):
         return False
     if value.startswith(("http://", "https://")):
-        return len(value) > 8 and not any(ch.isspace() for ch in value)
+        return len(value) > 8 and not _SPACE.search(value)
     return bool(_BARE_HOST.match(value))
 
 
@@ -248,10 +251,14 @@ def episode_fields(doc, slug):
     for platform, url in links.items():
         check_length(PlatformLink, "platform", platform, f"the platform name {platform[:40]!r}")
         check_length(PlatformLink, "url", url, f"'links.{platform}'")
+    # The limits once, and a label only for an item that is too long: this runs for every line.
+    header_limit = Section._meta.get_field("title").max_length
+    time_limit = TranscriptLine._meta.get_field("time").max_length
     for number, item in enumerate(items, 1):
         if item[0] == "header":
-            check_length(Section, "title", item[1], f"transcript item {number}: 'header'")
-        else:
+            if len(item[1]) > header_limit:
+                check_length(Section, "title", item[1], f"transcript item {number}: 'header'")
+        elif len(item[4]) > time_limit:
             check_length(TranscriptLine, "time", item[4], f"transcript item {number}: 'time'")
     for number, clip in enumerate(converted_clips, 1):
         for key in ("name", "url"):
@@ -264,14 +271,17 @@ def episode_fields(doc, slug):
     return EpisodeData(columns, guests, list(links.items()), converted_clips, items)
 
 
+_LINE_KEYS = frozenset(LINE_KEYS)
+
+
 def _transcript_item(number, item):
     if isinstance(item, dict):
         if "header" in item and len(item) == 1:
             if not isinstance(item["header"], str):
                 raise DocumentError(f"transcript item {number}: 'header' must be text, not {_type_name(item['header'])}")
             return ("header", item["header"])
-        if "line" in item and set(item) <= set(LINE_KEYS):
-            text, sec, when, who = (item.get(key) for key in LINE_KEYS)
+        if "line" in item and item.keys() <= _LINE_KEYS:
+            text, sec, when, who = item["line"], item.get("sec"), item.get("time"), item.get("who")
             if not isinstance(text, str):
                 raise DocumentError(f"transcript item {number}: 'line' must be text, not {_type_name(text)}")
             if "sec" in item and (type(sec) is not int or sec < 0):
@@ -363,9 +373,9 @@ def _load_extra(text):
 def build_episode(episode, guests, links, clips, items):
     """An episode's document data and body from its row and its children's rows.
 
-    ``guests``: keys in order; ``links``: (platform, url); ``clips``: clip rows; ``items``: sections
-    and lines merged in position order, as (position, "header", title) or
-    (position, "line", text, speaker, sec, time, keys).
+    ``guests``: keys in order; ``links``: (platform, url); ``clips``: clip rows (``ClipRow`` or
+    model instances); ``items``: sections and lines merged in position order, as
+    (position, "header", title) or (position, "line", text, speaker, sec, time, keys).
     """
     layout = episode.layout or {}
     null = set(layout.get("null", ()))
@@ -403,8 +413,13 @@ def build_episode(episode, guests, links, clips, items):
     return data, episode.body
 
 
+_USUAL_LINE = " ".join(LINE_KEYS)
+
+
 def _line_item(text, speaker, sec, when, keys):
     values = {"line": text, "sec": sec, "time": when, "who": speaker}
+    if keys == _USUAL_LINE and sec is not None:
+        return values  # all four keys in the usual order, none of them null: most lines
     order = keys.split() if keys else []
     order += [key for key in LINE_KEYS if key not in order and values[key] not in (None, "")]
     return {key: values[key] for key in order if key == "line" or values[key] is not None}
@@ -446,8 +461,12 @@ class EpisodeTree:
                 .values_list("episode_id", "platform", "url")
             ):
                 self.links[episode_id].append((platform, url))
-            for clip in QuotableClip.objects.filter(episode_id__in=chunk).order_by("episode_id", "position", "id"):
-                self.clips[clip.episode_id].append(clip)
+            for row in (
+                QuotableClip.objects.filter(episode_id__in=chunk)
+                .order_by("episode_id", "position", "id")
+                .values_list("episode_id", *ClipRow._fields)
+            ):
+                self.clips[row[0]].append(ClipRow(*row[1:]))
             for episode_id, position, title in (
                 Section.objects.filter(episode_id__in=chunk).order_by().values_list("episode_id", "position", "title")
             ):
@@ -466,6 +485,10 @@ class EpisodeTree:
             pk = episode.pk
             data, body = build_episode(episode, self.guests[pk], self.links[pk], self.clips[pk], self.items[pk])
             yield episode, data, body
+
+
+# What ``_clip_item`` reads of a clip, without making a model instance of each.
+ClipRow = namedtuple("ClipRow", [*CLIP_KEYS.values(), "keys"])
 
 
 def _chunks(values, size):
@@ -616,9 +639,23 @@ class Importer:
                 # per file, and a crash before the commit loses only this run, which can be redone.
                 with connection.cursor() as cursor:
                     cursor.execute("SET LOCAL synchronous_commit = off")
-            for done, ((source, outcome, raw, sha), doc) in enumerate(zip(work, parsed), 1):
+            # On PostgreSQL new rows go in together (see NewRows); rows that exist already are
+            # written file by file once those are in.
+            new_rows = NewRows(self, work) if connection.vendor == "postgresql" and work else None
+            existing = []
+            with new_rows or contextlib.nullcontext():
+                for done, ((source, outcome, raw, sha), doc) in enumerate(zip(work, parsed), 1):
+                    if new_rows is None:
+                        self._apply(source, outcome, doc, sha, copies)
+                    elif new_rows.takes(source):
+                        new_rows.add(source, outcome, doc, sha, raw)
+                    else:
+                        existing.append((source, outcome, doc, sha))
+                    self.progress(done, len(work))
+                if new_rows is not None:
+                    new_rows.write(copies)
+            for source, outcome, doc, sha in existing:
                 self._apply(source, outcome, doc, sha, copies)
-                self.progress(done, len(work))
             if self.dry_run:
                 transaction.set_rollback(True)
             elif any(outcome.status in ("created", "updated") for outcome in report.outcomes):
@@ -663,11 +700,17 @@ class Importer:
             outcome.message = f"the database refused it: {str(exc).strip().splitlines()[0]}"
             return
         except DocumentError as exc:
-            if source.draft:
-                outcome.status, outcome.message = "skipped", f"draft that does not parse: {exc}"
-            else:
-                outcome.message = str(exc)
+            self._invalid(source, outcome, exc)
             return
+        self._written(source, outcome, status, images, copies)
+
+    def _invalid(self, source, outcome, exc):
+        if source.draft:
+            outcome.status, outcome.message = "skipped", f"draft that does not parse: {exc}"
+        else:
+            outcome.message = str(exc)
+
+    def _written(self, source, outcome, status, images, copies):
         outcome.status = status
         for name in images:
             if not name:
@@ -685,8 +728,7 @@ class Importer:
         return False
 
     def _person(self, source, doc, sha, outcome):
-        columns = person_fields(doc, source.key)
-        columns.update(source=doc.text, source_sha256=sha, synced_digest=documents.digest(doc.data, doc.body))
+        columns = self._person_columns(source, doc, sha)
         existing = Guest.objects.filter(short=source.key).first() if source.key in self.guest_state else None
         if existing is not None:
             if self._conflict(existing, outcome):
@@ -701,18 +743,28 @@ class Importer:
         self.guest_ids[existing.short] = existing.pk
         return status, [columns.get("picture", "")]
 
-    def _episode(self, source, doc, sha, outcome):
+    def _person_columns(self, source, doc, sha):
+        columns = person_fields(doc, source.key)
+        columns.update(source=doc.text, source_sha256=sha, synced_digest=documents.digest(doc.data, doc.body))
+        return columns
+
+    def _episode_data(self, source, doc, sha):
+        """The checked and converted episode, its row's columns included."""
         parsed = episode_fields(doc, source.key)
         missing = [key for key in parsed.guests if key not in self.guest_ids]
         if missing:
             raise DocumentError(f"guest {', '.join(map(repr, missing))} has no person file (_people/{missing[0]}.md)")
-        columns = parsed.fields
-        columns.update(
+        parsed.fields.update(
             source=doc.text,
             source_sha256=sha,
             synced_digest=documents.digest(doc.data, doc.body),
             is_published=not source.draft,
         )
+        return parsed
+
+    def _episode(self, source, doc, sha, outcome):
+        parsed = self._episode_data(source, doc, sha)
+        columns = parsed.fields
         episode = Episode.objects.filter(slug=source.key).first() if source.key in self.episode_state else None
         if episode is not None:
             if episode.is_published == source.draft and source.draft:
@@ -732,23 +784,11 @@ class Importer:
         return status, [columns.get("image", "")]
 
     def _children(self, episode, parsed):
-        pk = episode.pk
-        insert_rows(
-            Appearance,
-            ("episode_id", "guest_id", "position"),
-            [(pk, self.guest_ids[key], i) for i, key in enumerate(parsed.guests)],
-        )
-        insert_rows(
-            PlatformLink, ("episode_id", "platform", "url", "position"), [(pk, p, u, i) for i, (p, u) in enumerate(parsed.links)]
-        )
-        insert_rows(
-            QuotableClip,
-            ("episode_id", "position", "keys", *CLIP_KEYS.values()),
-            [
-                (pk, i, " ".join(clip), *(clip.get(key, "" if key in ("name", "url") else None) for key in CLIP_KEYS))
-                for i, clip in enumerate(parsed.clips)
-            ],
-        )
+        for model, columns, rows in self._child_rows(episode.pk, parsed):
+            insert_rows(model, columns, rows)
+
+    def _child_rows(self, pk, parsed):
+        """(model, columns, rows) of an episode's children, the transcript lines last."""
         sections, lines = [], []
         for position, item in enumerate(parsed.items):
             if item[0] == "header":
@@ -756,8 +796,20 @@ class Importer:
             else:
                 _, text, who, sec, when, keys = item
                 lines.append((pk, position, text, who, sec, when, keys))
-        insert_rows(Section, ("episode_id", "position", "title"), sections)
-        insert_rows(TranscriptLine, ("episode_id", "position", "text", "speaker", "sec", "time", "keys"), lines)
+        return [
+            (Appearance, APPEARANCE_COLUMNS, [(pk, self.guest_ids[key], i) for i, key in enumerate(parsed.guests)]),
+            (PlatformLink, LINK_COLUMNS, [(pk, p, u, i) for i, (p, u) in enumerate(parsed.links)]),
+            (
+                QuotableClip,
+                CLIP_COLUMNS,
+                [
+                    (pk, i, " ".join(clip), *(clip.get(key, "" if key in ("name", "url") else None) for key in CLIP_KEYS))
+                    for i, clip in enumerate(parsed.clips)
+                ],
+            ),
+            (Section, SECTION_COLUMNS, sections),
+            (TranscriptLine, LINE_COLUMNS, lines),
+        ]
 
     def _copy(self, source_path, name):
         storage = self.storage
@@ -777,21 +829,208 @@ class Importer:
             return exc.strerror or str(exc)
 
 
+class NewRows:
+    """The rows of new people and episodes, written together (PostgreSQL).
+
+    File by file, every episode costs a dozen round trips (a savepoint, its row, a COPY per kind
+    of child, the release), and the server's work on one file (most of it the text search index
+    of its lines) waits for ours on the next, and ours for it. Here ids are drawn from the
+    sequences up front; transcript lines stream through one COPY as files are read, so that the
+    server indexes them while this process converts the next files; the other rows follow at the
+    end, a COPY per table; all of it in one savepoint. Each file is still all or nothing: a file
+    that fails its checks is left out, and if the database refuses anything the savepoint is
+    rolled back and the same files are written again one by one (``Importer._apply``), as they
+    would have been without this. Foreign keys are checked at commit (Django makes them
+    deferrable), so lines may come before their episode.
+    """
+
+    def __init__(self, importer, work):
+        self.importer = importer
+        self.guest_ids_before = dict(importer.guest_ids)
+        # [source, outcome, raw, sha, images or None if it failed], in order: the file's bytes, not
+        # its parsed document (several times larger), in case it has to be written again alone.
+        self.entries = []
+        self.tables = {}  # model -> (columns, rows), for the COPYs at the end
+        self.failed = False
+        self._stack = contextlib.ExitStack()  # the cursor, and the lines' COPY while it is open
+        self._lines = None
+        new = {"person": 0, "episode": 0}
+        for source, _, _, _ in work:
+            if self.takes(source):
+                new[source.kind] += 1
+        self._cursor = self._stack.enter_context(connection.cursor())
+        self.ids = {
+            Guest: iter(self._draw_ids(Guest, new["person"])),
+            Episode: iter(self._draw_ids(Episode, new["episode"])),
+        }
+        self.savepoint = transaction.savepoint()
+
+    def takes(self, source):
+        """Whether ``source`` is new: a row that exists goes through ``Importer._apply``."""
+        state = self.importer.guest_state if source.kind == "person" else self.importer.episode_state
+        return source.key not in state
+
+    def _draw_ids(self, model, count):
+        if not count:
+            return []
+        self._cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+            [model._meta.db_table, model._meta.pk.column, count],
+        )
+        return [pk for (pk,) in self._cursor.fetchall()]
+
+    def add(self, source, outcome, doc, sha, raw):
+        importer = self.importer
+        entry = [source, outcome, raw, sha, None]
+        self.entries.append(entry)
+        if self.failed:
+            return  # written file by file, with the others
+        try:
+            if isinstance(doc, DocumentError):
+                raise doc
+            if source.kind == "person":
+                columns = importer._person_columns(source, doc, sha)
+                columns["id"] = next(self.ids[Guest])
+                self._queue(Guest, *model_row(Guest, columns))
+                importer.guest_ids[columns["short"]] = columns["id"]
+                entry[4] = [columns.get("picture", "")]
+            else:
+                parsed = importer._episode_data(source, doc, sha)
+                pk = parsed.fields["id"] = next(self.ids[Episode])
+                self._queue(Episode, *model_row(Episode, parsed.fields))
+                for model, columns, rows in importer._child_rows(pk, parsed):
+                    if model is TranscriptLine:
+                        self._stream_lines(rows)
+                    else:
+                        self._queue(model, columns, rows)
+                entry[4] = [parsed.fields.get("image", "")]
+        except DocumentError as exc:
+            importer._invalid(source, outcome, exc)
+        except DatabaseError:
+            self.failed = True
+            try:
+                with connection.wrap_database_errors:
+                    self._stack.__exit__(*sys.exc_info())  # ends the lines' COPY as failed
+            except DatabaseError:
+                pass  # it had ended already; the rollback to the savepoint clears the rest
+
+    def _copy_images_early(self):
+        """Copy the new files' images into media storage now, while the server is still indexing
+        their lines: the copies made after the commit (``Importer._copy``) then find them in
+        place, and report any error. Should the database refuse the files after all, their
+        images stay in storage unreferenced, and the next import finds them there."""
+        for source, _, _, _, images in self.entries:
+            for name in images or ():
+                found = source.root / name if name and source.root else None
+                if found is not None and found.is_file():
+                    self.importer._copy(found, name)
+
+    def _queue(self, model, columns, rows):
+        self.tables.setdefault(model, (columns, []))[1].extend(rows)
+
+    def _stream_lines(self, rows):
+        if not rows:
+            return
+        with connection.wrap_database_errors:
+            if self._lines is None:
+                statement = copy_statement(TranscriptLine, LINE_COLUMNS)
+                self._lines = self._stack.enter_context(self._cursor.cursor.copy(statement))
+            for row in rows:
+                self._lines.write_row(row)
+
+    def write(self, copies):
+        """Write what is queued, then record each file's outcome."""
+        importer = self.importer
+        if not self.failed and not importer.dry_run:
+            self._copy_images_early()
+        if not self.failed:
+            try:
+                with connection.wrap_database_errors:
+                    self._stack.close()  # ends the lines' COPY: the server has all of them
+                    with connection.cursor() as cursor:
+                        for model in (Guest, Episode, Appearance, PlatformLink, QuotableClip, Section):
+                            if model in self.tables:
+                                copy_rows(cursor, model, *self.tables[model])
+            except DatabaseError:
+                self.failed = True
+        if self.failed:
+            transaction.savepoint_rollback(self.savepoint)
+            importer.guest_ids = self.guest_ids_before
+            for source, outcome, raw, sha, _ in self.entries:
+                outcome.status, outcome.message = "failed", ""
+                try:
+                    doc = documents.parse(raw)
+                except DocumentError as exc:
+                    doc = exc
+                importer._apply(source, outcome, doc, sha, copies)
+            return
+        transaction.savepoint_commit(self.savepoint)
+        for source, outcome, _, _, images in self.entries:
+            if images is not None:
+                importer._written(source, outcome, "created", images, copies)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        # On the way out, an error or not: no COPY left open (a failed one is ended as failed).
+        self._stack.__exit__(*exc_info)
+
+
+APPEARANCE_COLUMNS = ("episode_id", "guest_id", "position")
+LINK_COLUMNS = ("episode_id", "platform", "url", "position")
+CLIP_COLUMNS = ("episode_id", "position", "keys", *CLIP_KEYS.values())
+SECTION_COLUMNS = ("episode_id", "position", "title")
+LINE_COLUMNS = ("episode_id", "position", "text", "speaker", "sec", "time", "keys")
+
+
+def model_row(model, values):
+    """(columns, [row]) of a new ``model(**values)`` as ``save()`` would insert it: every column,
+    with its default, ``auto_now`` time and the database's adaptation (JSON) applied."""
+    obj = model(**values)
+    fields = model._meta.concrete_fields
+    row = [field.get_db_prep_save(field.pre_save(obj, True), connection) for field in fields]
+    return [field.attname for field in fields], [row]
+
+
+def copy_statement(model, columns):
+    quote = connection.ops.quote_name
+    names = ", ".join(quote(model._meta.get_field(name).column) for name in columns)
+    return f"COPY {quote(model._meta.db_table)} ({names}) FROM STDIN"
+
+
+def copy_rows(cursor, model, columns, rows):
+    """COPY rows into a table (PostgreSQL), through Django's ``cursor``."""
+    with cursor.cursor.copy(copy_statement(model, columns)) as copy:
+        for row in rows:
+            copy.write_row(row)
+
+
+def update_rows(model, fields, objs):
+    """Write ``fields`` of many rows, one UPDATE each, sent together (psycopg pipelines them):
+    ``bulk_update``'s CASE expressions cost more to build than the rows' text does to send."""
+    quote = connection.ops.quote_name
+    assignments = ", ".join(f"{quote(model._meta.get_field(name).column)} = %s" for name in fields)
+    statement = f"UPDATE {quote(model._meta.db_table)} SET {assignments} WHERE {quote(model._meta.pk.column)} = %s"
+    with connection.cursor() as cursor:
+        cursor.executemany(statement, [[getattr(obj, name) for name in fields] + [obj.pk] for obj in objs])
+
+
 def insert_rows(model, columns, rows):
     """Insert many plain rows at once: a long transcript is hundreds of rows and the archive tens
     of thousands, and building a model instance for each costs more than parsing its YAML.
     PostgreSQL takes them by COPY; other databases by one executemany."""
     if not rows:
         return
-    quote = connection.ops.quote_name
-    table = quote(model._meta.db_table)
-    names = ", ".join(quote(model._meta.get_field(name).column) for name in columns)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
+            # COPY goes round Django's cursor: its errors must become Django's (DatabaseError) too.
+            with connection.wrap_database_errors:
+                copy_rows(cursor, model, columns, rows)
         else:
+            quote = connection.ops.quote_name
+            names = ", ".join(quote(model._meta.get_field(name).column) for name in columns)
+            table = quote(model._meta.db_table)
             cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({', '.join(['%s'] * len(columns))})", rows)
 
 
@@ -839,21 +1078,34 @@ class Exporter:
         episodes = self.episodes()
         (self.out / "_podcast").mkdir(parents=True, exist_ok=True)
         (self.out / "_people").mkdir(parents=True, exist_ok=True)
-        rows = [(guest, self.out / "_people" / f"{guest.short}.md", *build_person(guest)) for guest in self.people(episodes)]
-        rows += [(episode, self.out / "_podcast" / episode.filename, data, body) for episode, data, body in EpisodeTree(episodes)]
-        jobs = [(obj.source, obj.synced_digest, data, body, self.reformat) for obj, _, data, body in rows]
+        people, episodes = list(self.people(episodes)), list(episodes)
+        rows = []  # (row, file), in the order of the jobs
+
+        def jobs():
+            # Made as the second process takes them: it dumps the first files while the
+            # transcripts are still being read and the later documents built.
+            for guest in people:
+                rows.append((guest, self.out / "_people" / f"{guest.short}.md"))
+                yield (guest.source, guest.synced_digest, *build_person(guest), self.reformat)
+            for episode, data, body in EpisodeTree(episodes):
+                rows.append((episode, self.out / "_podcast" / episode.filename))
+                yield (episode.source, episode.synced_digest, data, body, self.reformat)
+
         synced = []
-        for (obj, path, _, _), (text, digest) in zip(rows, documents.write_back_many(jobs)):
+        written = documents.write_back_many(jobs(), count=len(people) + len(episodes))
+        for number, (text, digest) in enumerate(written):
+            obj, path = rows[number]  # its job was made before its result came
             self._write(report, obj, text, path)
             if obj.source != text or obj.synced_digest != digest:
                 obj.source, obj.source_sha256, obj.synced_digest = text, documents.sha256(text.encode("utf-8")), digest
                 synced.append(obj)
             self._image(report, obj.picture if isinstance(obj, Guest) else obj.image)
         fields = ["source", "source_sha256", "synced_digest"]
-        for model in (Guest, Episode):
-            changed = [row for row in synced if isinstance(row, model)]
-            if changed:
-                model.objects.bulk_update(changed, fields, batch_size=200)
+        with transaction.atomic():
+            for model in (Guest, Episode):
+                changed = [row for row in synced if isinstance(row, model)]
+                if changed:
+                    update_rows(model, fields, changed)
         return report
 
     def _write(self, report, obj, text, path):

@@ -3,6 +3,7 @@ import io
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
 
 from episodes.models import Episode, Guest, PlatformLink, Section, TranscriptLine
 from episodes.sync import Importer
@@ -107,6 +108,13 @@ def test_a_bad_file_fails_alone_with_one_clear_line(site, content, expected):
     assert "Traceback" not in err and len([line for line in err.splitlines() if "bad.md" in line]) == 1
     assert "Episodes: 2 created" in out and "1 failed" in out
     assert not Episode.objects.filter(slug="bad").exists()
+
+
+def test_a_date_that_does_not_exist_fails_its_file_alone(site):
+    sites.write(site / "_podcast/odd.md", "---\ntitle: Odd\ndate: 2023-02-30\n---\n")
+    code, out, err = run_import(site)
+    assert code == 1 and "odd.md: failed: YAML error: day is out of range for month" in err
+    assert "Episodes: 2 created" in out
 
 
 def test_non_utf8_and_empty_files_are_named(site):
@@ -294,3 +302,85 @@ def test_an_image_that_cannot_be_copied_is_a_warning(site, monkeypatch):
     assert code == 0
     assert "first.md: warning: image images/podcast/first.jpg could not be copied to media storage" in err
     assert Episode.objects.filter(slug="first").exists()
+
+
+def test_a_file_the_database_refuses_fails_alone_and_the_others_are_written(site):
+    # Two files for one slug: the draft comes first, the published one is refused (its slug is
+    # taken). On PostgreSQL that happens while new rows are written together; the others must
+    # still be written, file by file, with their guests and lines.
+    sites.write(site / "_podcast/_first.md", sites.episode("first", title="Draft of first"))
+    code, out, err = run_import(site, "--include-drafts")
+    assert code == 1
+    assert "first.md: failed: the database refused it" in err and "_first.md: failed" not in err
+    assert "People: 2 created" in out and "Episodes: 2 created" in out
+    assert Episode.objects.get(slug="first").title == "Draft of first"
+    second = Episode.objects.get(slug="second")
+    assert [g.short for g in second.guests.order_by("appearances__position")] == ["ann", "bob"]
+    assert second.lines.count() == 3 and second.sections.count() == 1 and second.links.count() == 2
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="what PostgreSQL cannot store")
+@pytest.mark.parametrize("line", [{"line": "a\0b"}, {"line": "fine", "sec": 2**40}])
+def test_a_line_postgresql_cannot_store_fails_its_file_alone(site, line):
+    sites.write(site / "_podcast/odd.md", sites.episode("odd", transcript=[line]))
+    code, out, err = run_import(site)
+    assert code == 1 and "odd.md: failed: the database refused it" in err
+    assert "Episodes: 2 created" in out and not Episode.objects.filter(slug="odd").exists()
+    assert TranscriptLine.objects.count() == 6
+
+
+def test_new_episodes_are_written_as_save_would_write_them(site):
+    run_import(site)
+    first = Episode.objects.get(slug="first")
+    assert first.created_at and first.updated_at and first.layout["keys"][0] == "title"
+    assert first.topics == [] and first.youtube_id == "abc123" and first.image.name == "images/podcast/first.jpg"
+    assert Guest.objects.get(short="ann").linkedin == "ann"
+    assert Episode.objects.create(slug="later", title="Later").pk > first.pk  # the ids drawn are taken
+
+
+def test_files_are_read_and_written_as_pyyaml_would(tmp_path):
+    # documents builds and writes values with fewer Python calls than PyYAML's safe loader and
+    # dumper: the results, errors included, must be theirs.
+    import yaml
+
+    from episodes import documents
+
+    shared = {"a": 1}
+    fronts = [
+        "title: A\nseason: 1\ndate: 2024-01-02\nok: yes\nt: '1:05'\nu: 1:05\nn: ~\nf: 1.5\nl: [a, {b: c}]\n",
+        "base: &b {x: 1}\nm:\n  <<: *b\n  y: 2\n",
+        "a: !!set {x, y}\nb: !!binary aGk=\nc: !!str 12\n",
+        "? [a]\n: 1\n",
+        "a: &x [1]\nb: *x\n",
+        "a: &s text\nb: *s\n",
+        "a: !custom x\n",
+        "1: int\nnull: none\n2020-01-01: date\n",
+    ]
+    for front in fronts:
+        try:
+            expected = yaml.load(front, Loader=yaml.CSafeLoader)
+        except yaml.YAMLError:
+            with pytest.raises(documents.DocumentError):
+                documents.load(front)
+            continue
+        if front.startswith("a: &x ["):
+            with pytest.raises(documents.DocumentError, match="aliases"):
+                documents.load(front)
+            continue
+        assert documents.load(front) == expected
+        dumped = yaml.dump(expected, Dumper=yaml.CSafeDumper, allow_unicode=True, sort_keys=False)
+        assert documents.dump(expected) == dumped
+    for data in ({"a": [shared, shared]}, {"s": "é “q”", "e": "", "m": "two\nlines\n", "d": None}):
+        for allow_unicode in (True, False):
+            assert documents.dump(data, allow_unicode=allow_unicode) == yaml.dump(
+                data, Dumper=yaml.CSafeDumper, allow_unicode=allow_unicode, sort_keys=False
+            )
+
+
+def test_documents_are_written_back_in_order_whichever_process_dumps_them():
+    from episodes import documents
+
+    jobs = [("", "", {"title": f"T{n}", "n": n}, f"body {n}\n", True) for n in range(documents.PARALLEL_MIN * 2 + 3)]
+    expected = [documents.write_back(*job) for job in jobs]
+    assert list(documents.write_back_many(iter(jobs), count=len(jobs))) == expected
+    assert list(documents.write_back_many(jobs)) == expected
