@@ -1,9 +1,9 @@
 """Full-text search over published episodes: titles, show notes and transcript lines.
 
 Two backends give the same result shape. On PostgreSQL, the database's own full-text search
-(stemming, ``websearch`` syntax, ranking), served by the GIN indexes of migration 0002; the
-documents searched here must stay the expressions those indexes were built on. Elsewhere (SQLite
-in development and tests), a plain case-insensitive match of every word.
+(stemming, ``websearch`` syntax, ranking) over the search vectors stored beside each line and
+episode, with their GIN indexes (migration 0006). Elsewhere (SQLite in development and tests), a
+plain case-insensitive match of every word.
 
 A result is an episode with its best matching lines, each with a highlighted excerpt. Highlights
 travel as two control characters that no archive text contains, and become ``<mark>`` only after
@@ -18,6 +18,7 @@ from html import escape
 
 from django.db import connection
 from django.db.models import Count, F, Q, Sum, Value, Window
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import RowNumber
 from django.utils.safestring import mark_safe
 
@@ -147,21 +148,17 @@ class PostgresBackend(Backend):
         return SearchQuery(query, config=CONFIG, search_type="websearch")
 
     def match_lines(self, lines, query):
-        from django.contrib.postgres.search import SearchRank, SearchVector
-
-        document = SearchVector("text", config=CONFIG)
-        return (
-            lines.annotate(document=document)
-            .filter(document=self._query(query))
-            .annotate(rank=SearchRank(document, self._query(query)))
-        )
+        return self._match(lines, query)
 
     def match_episodes(self, episodes, query):
+        return self._match(episodes, query)
+
+    def _match(self, rows, query):
         from django.contrib.postgres.search import SearchRank
 
-        document = episode_document()
+        document = stored_vector(rows.model)
         return (
-            episodes.annotate(document=document)
+            rows.annotate(document=document)
             .filter(document=self._query(query))
             .annotate(rank=SearchRank(document, self._query(query)))
         )
@@ -189,16 +186,13 @@ class PostgresBackend(Backend):
         return highlighted(_mark_terms(title, terms(query)))
 
 
-def episode_document():
-    """Title first, then the summary, then the show notes; the index of migration 0002 is built on
-    exactly this expression."""
-    from django.contrib.postgres.search import SearchVector
+def stored_vector(model):
+    """The ``search_vector`` column migration 0006 adds to lines and episodes on PostgreSQL: a
+    line's text; an episode's title (weight A), summary (B) and show notes (C)."""
+    from django.contrib.postgres.search import SearchVectorField
 
-    return (
-        SearchVector("title", weight="A", config=CONFIG)
-        + SearchVector("description", "intro", weight="B", config=CONFIG)
-        + SearchVector("body", weight="C", config=CONFIG)
-    )
+    table = connection.ops.quote_name(model._meta.db_table)
+    return RawSQL(f"{table}.search_vector", [], output_field=SearchVectorField())
 
 
 class SimpleBackend(Backend):

@@ -127,7 +127,13 @@ def test_postgres_uses_full_text_search_with_stemming(episodes):
 
 @on_postgres
 def test_postgres_search_uses_the_gin_indexes(episodes):
+    line = TranscriptLine.objects.filter(text__icontains="kafka").first()
     with connection.cursor() as cursor:
+        # The stored vector is the line's text as PostgreSQL's English configuration reads it.
+        cursor.execute(
+            "SELECT search_vector = to_tsvector('english', text) FROM episodes_transcriptline WHERE id = %s", [line.pk]
+        )
+        assert cursor.fetchone() == (True,)
         cursor.execute("SELECT indexname FROM pg_indexes WHERE indexname LIKE 'episodes_%%_text_search'")
         assert {row[0] for row in cursor.fetchall()} == {"episodes_line_text_search", "episodes_episode_text_search"}
         # Small tables would be scanned anyway; the point is that the index matches the query's
