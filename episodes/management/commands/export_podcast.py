@@ -1,9 +1,10 @@
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
+from episodes.management.base import ArchiveCommand
 from episodes.sync import Exporter, SyncError
 
 
-class Command(BaseCommand):
+class Command(ArchiveCommand):
     help = "Write the archive back to files: OUT/_podcast/<slug>.md, OUT/_people/<short>.md and their images."
 
     def add_arguments(self, parser):

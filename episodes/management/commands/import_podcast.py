@@ -1,11 +1,12 @@
 import sys
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
+from episodes.management.base import ArchiveCommand
 from episodes.sync import Importer, SyncError
 
 
-class Command(BaseCommand):
+class Command(ArchiveCommand):
     help = (
         "Import a podcast archive: site roots (holding _podcast/, _people/, images/) or single .md "
         "files. People first, then episodes; each file is all-or-nothing."
