@@ -512,7 +512,7 @@ class LoadTest:
 
     def workers(self):
         value = os.environ.get("WORKERS")
-        return int(value) if value and value.isdigit() else 2 * (os.cpu_count() or 1) + 1
+        return int(value) if value and value.isdigit() else (os.cpu_count() or 1) + 1  # as make serve
 
 
 def redis_error():
@@ -723,7 +723,7 @@ def main():
             f"- {wrk_version}; {nginx_version}; PostgreSQL {scratch.version()} (database {scratch.name})",
             (
                 f"- server: `make serve` (gunicorn, "
-                f"{os.environ.get('WORKERS') or f'2 x {cores} + 1 = {test.workers()}'} "
+                f"{os.environ.get('WORKERS') or f'{cores} + 1 = {test.workers()}'} "
                 f"workers, GUNICORN_CMD_ARGS={os.environ.get('GUNICORN_CMD_ARGS', '') or '(none: sync workers)'}, "
                 f"CONN_MAX_AGE={os.environ.get('CONN_MAX_AGE', '60')})"
             ),
