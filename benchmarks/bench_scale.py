@@ -40,7 +40,9 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlencode, urlsplit, urlunsplit
+from urllib.parse import urlencode, urlsplit
+
+from scratch import PostgresServer
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -375,42 +377,23 @@ def make_queries(corpus, count=50, seed=SEED):
 # --- the database --------------------------------------------------------------------------------
 
 
-class Server:
-    """Scratch databases on a PostgreSQL server, made and dropped through its ``postgres`` database."""
+class Server(PostgresServer):
+    """The scratch databases of this run, named ``<prefix>_<label>``, remembered to drop them."""
 
     def __init__(self, url, prefix):
-        import psycopg
-
-        self.psycopg = psycopg
-        parts = urlsplit(url)
-        self.server = urlunsplit((parts.scheme, parts.netloc, "", "", ""))
+        super().__init__(url)
         self.prefix = prefix
         self.made = set()
-
-    def url(self, name):
-        return f"{self.server}/{name}"
 
     def name(self, label):
         return f"{self.prefix}_{label}"
 
-    def sql(self, *statements):
-        with self.psycopg.connect(self.url("postgres"), autocommit=True) as conn:
-            for statement in statements:
-                conn.execute(statement)
-
-    def version(self):
-        with self.psycopg.connect(self.url("postgres")) as conn:
-            return conn.execute("SELECT current_setting('server_version')").fetchone()[0]
-
     def create(self, name, template=None):
-        self.sql(
-            f'DROP DATABASE IF EXISTS "{name}"',
-            f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""),
-        )
+        super().create(name, template)
         self.made.add(name)
 
     def drop(self, name):
-        self.sql(f'DROP DATABASE IF EXISTS "{name}"')
+        super().drop(name)
         self.made.discard(name)
 
 

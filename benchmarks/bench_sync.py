@@ -21,6 +21,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from scratch import PostgresServer
+
 ROOT = Path(__file__).resolve().parent.parent
 PG_SERVER = os.environ.get("BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432")
 # The scratch databases' name (and that name + "_template"): give each concurrent run its own.
@@ -58,23 +60,18 @@ class Postgres:
     name = "PostgreSQL"
 
     def __init__(self, work):
-        import psycopg
-
-        self.psycopg = psycopg
+        self.server = PostgresServer(PG_SERVER)
         self.template, self.live = f"{PG_NAME}_template", PG_NAME
 
-    def sql(self, *statements):
-        with self.psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as conn:
-            for statement in statements:
-                conn.execute(statement)
-
     def prepare(self, env):
-        self.sql(f"DROP DATABASE IF EXISTS {self.live}", f"DROP DATABASE IF EXISTS {self.template}", f"CREATE DATABASE {self.template}")
-        subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], env={**env, "DATABASE_URL": f"{PG_SERVER}/{self.template}"}, cwd=ROOT, check=True)
+        self.server.drop(self.live)
+        self.server.create(self.template)
+        migrate = [sys.executable, "manage.py", "migrate", "-v0"]
+        subprocess.run(migrate, env={**env, "DATABASE_URL": self.server.url(self.template)}, cwd=ROOT, check=True)
 
     def fresh(self):
-        self.sql(f"DROP DATABASE IF EXISTS {self.live}", f"CREATE DATABASE {self.live} TEMPLATE {self.template}")
-        return f"{PG_SERVER}/{self.live}"
+        self.server.create(self.live, template=self.template)
+        return self.server.url(self.live)
 
 
 def main():

@@ -53,7 +53,9 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from http import HTTPStatus
 from pathlib import Path
-from urllib.parse import quote, urlsplit, urlunsplit
+from urllib.parse import quote
+
+from scratch import PostgresServer
 
 ROOT = Path(__file__).resolve().parent.parent
 PY = ROOT / ".venv" / "bin" / "python"
@@ -147,30 +149,19 @@ class Scratch:
     """One scratch database on a PostgreSQL server, made fresh and dropped at the end."""
 
     def __init__(self, url, name):
-        import psycopg
-
-        self.psycopg = psycopg
-        parts = urlsplit(url)
-        if parts.scheme not in ("postgres", "postgresql", "pgsql"):
-            sys.exit(f"--db must be a PostgreSQL URL, not {url}")
-        self.server = urlunsplit((parts.scheme, parts.netloc, "", "", ""))
+        self.server = PostgresServer(url)
+        self.psycopg = self.server.psycopg
         self.name = name
-        self.url = f"{self.server}/{name}"
-
-    def sql(self, *statements):
-        with self.psycopg.connect(f"{self.server}/postgres", autocommit=True) as conn:
-            for statement in statements:
-                conn.execute(statement)
+        self.database_url = self.server.url(name)
 
     def version(self):
-        with self.psycopg.connect(f"{self.server}/postgres") as conn:
-            return conn.execute("SELECT current_setting('server_version')").fetchone()[0]
+        return self.server.version()
 
     def create(self):
-        self.sql(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)', f'CREATE DATABASE "{self.name}"')
+        self.server.create(self.name)
 
     def drop(self):
-        self.sql(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
+        self.server.drop(self.name)
 
 
 def manage(env, *args, capture=False):
@@ -671,7 +662,7 @@ def main():
     test = LoadTest(args)
     base = {
         **os.environ,
-        "DATABASE_URL": scratch.url,
+        "DATABASE_URL": scratch.database_url,
         "MEDIA_ROOT": str(tmp / "media"),
         "STATIC_ROOT": str(tmp / "static"),
         "DEBUG": "0",
@@ -774,7 +765,7 @@ def main():
         if redis_used:
             clear_redis(args.redis_url, redis_prefix)
         if args.keep:
-            progress(f"kept: database {scratch.url}, folder {tmp}")
+            progress(f"kept: database {scratch.database_url}, folder {tmp}")
         else:
             try:
                 scratch.drop()

@@ -18,6 +18,7 @@ from episodes.models import ContentVersion, Episode, TranscriptLine
 from episodes.sync import Importer
 from tests import sites
 from tests.admin_pages import TRANSCRIPT, change_form_data, change_url, row_index
+from tests.test_public_pages import get_page
 
 pytest_plugins = ["tests.admin_fixtures"]  # the admin tests' fixtures
 
@@ -62,9 +63,7 @@ def visitor():
 
 
 def page(visitor, url="/podcast/first/"):
-    response = visitor.get(url)
-    assert response.status_code == 200, url
-    return response.content.decode()
+    return get_page(visitor, url).raw
 
 
 @pytest.mark.parametrize("url", PUBLIC_URLS)
