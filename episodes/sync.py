@@ -13,15 +13,16 @@ column, as YAML.
 
 import contextlib
 import datetime
+import functools
 import re
 import shutil
-import sys
+import threading
 from collections import defaultdict, namedtuple
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from django.core.files.storage import FileSystemStorage, default_storage
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, connection, connections, transaction
 
 from . import documents
 from .caching import content_changed
@@ -627,12 +628,30 @@ class Importer:
         }
         copies = []
         work = []
+        outer = connection.in_atomic_block
         for source in sources:
             outcome, raw, sha = self._precheck(source)
             report.outcomes.append(outcome)
             if raw is not None:
                 work.append((source, outcome, raw, sha))
         parsed = documents.parse_many([raw for _, _, raw, _ in work], parallel=self.parallel)
+        self.new_rows = None
+        try:
+            self._write(report, work, parsed, split=self.parallel and not outer and not self.dry_run, copies=copies)
+        except BaseException:
+            if self.new_rows is not None and self.new_rows.committed is not None:
+                content_changed()  # some of the new files are in (see NewRows): say so at once
+            raise
+        if not self.dry_run:
+            for source_path, name, outcome in copies:
+                error = self._copy(source_path, name)
+                if error:
+                    outcome.warnings.append(f"image {name} could not be copied to media storage: {error}")
+        return report
+
+    def _write(self, report, work, parsed, *, split, copies):
+        """Write the parsed files, in one transaction (on PostgreSQL, with many new episodes, in
+        two: see ``NewRows``). ``split``: whether a second connection may take a share."""
         with transaction.atomic():
             if connection.vendor == "postgresql":
                 # Waiting for the disk at commit adds nothing here: the import is all or nothing
@@ -641,7 +660,9 @@ class Importer:
                     cursor.execute("SET LOCAL synchronous_commit = off")
             # On PostgreSQL new rows go in together (see NewRows); rows that exist already are
             # written file by file once those are in.
-            new_rows = NewRows(self, work) if connection.vendor == "postgresql" and work else None
+            new_rows = self.new_rows = (
+                NewRows(self, work, split=split) if connection.vendor == "postgresql" and work else None
+            )
             existing = []
             with new_rows or contextlib.nullcontext():
                 for done, ((source, outcome, raw, sha), doc) in enumerate(zip(work, parsed), 1):
@@ -661,12 +682,6 @@ class Importer:
             elif any(outcome.status in ("created", "updated") for outcome in report.outcomes):
                 # Rows written by COPY and bulk statements send no model signals.
                 content_changed()
-        if not self.dry_run:
-            for source_path, name, outcome in copies:
-                error = self._copy(source_path, name)
-                if error:
-                    outcome.warnings.append(f"image {name} could not be copied to media storage: {error}")
-        return report
 
     def _precheck(self, source):
         """(outcome, raw bytes, sha) of a file; no bytes when there is nothing more to do."""
@@ -829,59 +844,67 @@ class Importer:
             return exc.strerror or str(exc)
 
 
+# Below this many new episodes an import writes through one connection (see NewRows).
+SPLIT_MIN = 8
+
+
 class NewRows:
     """The rows of new people and episodes, written together (PostgreSQL).
 
     File by file, every episode costs a dozen round trips (a savepoint, its row, a COPY per kind
     of child, the release), and the server's work on one file (most of it the text search index
     of its lines) waits for ours on the next, and ours for it. Here ids are drawn from the
-    sequences up front; transcript lines stream through one COPY as files are read, so that the
+    sequences up front; transcript lines stream through a COPY as files are read, so that the
     server indexes them while this process converts the next files; the other rows follow at the
-    end, a COPY per table; all of it in one savepoint. Each file is still all or nothing: a file
-    that fails its checks is left out, and if the database refuses anything the savepoint is
-    rolled back and the same files are written again one by one (``Importer._apply``), as they
-    would have been without this. Foreign keys are checked at commit (Django makes them
-    deferrable), so lines may come before their episode.
+    end, a COPY per table. Foreign keys are checked at the end (Django makes them deferrable), so
+    lines may come before their episode.
+
+    One server process indexes about as fast as this one reads, so with many new episodes a
+    second connection (a ``_Share`` of its own) takes half of them, and the two indexes at once.
+    Each file is still written by one connection, in one transaction, so each is still all or
+    nothing. The second connection has the new people too, and commits first, once both have
+    written and checked everything; the episodes of the first connection then get their guests,
+    which are now committed, and are committed with the import's own transaction.
+
+    A file that fails its checks is left out. If the database refuses anything before the second
+    connection commits, both roll back and the same files are written again one by one
+    (``Importer._apply``), as they would have been without this.
     """
 
-    def __init__(self, importer, work):
+    def __init__(self, importer, work, split=False):
         self.importer = importer
         self.guest_ids_before = dict(importer.guest_ids)
-        # [source, outcome, raw, sha, images or None if it failed], in order: the file's bytes, not
-        # its parsed document (several times larger), in case it has to be written again alone.
         self.entries = []
-        self.tables = {}  # model -> (columns, rows), for the COPYs at the end
         self.failed = False
-        self._stack = contextlib.ExitStack()  # the cursor, and the lines' COPY while it is open
-        self._lines = None
         new = {"person": 0, "episode": 0}
         for source, _, _, _ in work:
             if self.takes(source):
                 new[source.kind] += 1
-        self._cursor = self._stack.enter_context(connection.cursor())
-        self.ids = {
-            Guest: iter(self._draw_ids(Guest, new["person"])),
-            Episode: iter(self._draw_ids(Episode, new["episode"])),
-        }
-        self.savepoint = transaction.savepoint()
+        self.main = _Share(connection)
+        self.shares = [self.main]
+        if split and new["episode"] >= SPLIT_MIN:
+            self.shares.insert(0, _Share(connections.create_connection(connection.alias), own_transaction=True))
+        self.first = self.shares[0]  # the share that commits first: it writes the new people
+        self.committed = None
+        self.slugs = {}  # slug -> the share that has it
+        try:
+            self.ids = {
+                Guest: iter(self.main.draw_ids(Guest, new["person"])),
+                Episode: iter(self.main.draw_ids(Episode, new["episode"])),
+            }
+            self.savepoint = transaction.savepoint()
+        except BaseException as exc:
+            self.__exit__(type(exc), exc, exc.__traceback__)
+            raise
 
     def takes(self, source):
         """Whether ``source`` is new: a row that exists goes through ``Importer._apply``."""
         state = self.importer.guest_state if source.kind == "person" else self.importer.episode_state
         return source.key not in state
 
-    def _draw_ids(self, model, count):
-        if not count:
-            return []
-        self._cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-            [model._meta.db_table, model._meta.pk.column, count],
-        )
-        return [pk for (pk,) in self._cursor.fetchall()]
-
     def add(self, source, outcome, doc, sha, raw):
         importer = self.importer
-        entry = [source, outcome, raw, sha, None]
+        entry = _Entry(source, outcome, raw, sha)
         self.entries.append(entry)
         if self.failed:
             return  # written file by file, with the others
@@ -889,92 +912,233 @@ class NewRows:
             if isinstance(doc, DocumentError):
                 raise doc
             if source.kind == "person":
+                share = self.first
                 columns = importer._person_columns(source, doc, sha)
                 columns["id"] = next(self.ids[Guest])
-                self._queue(Guest, *model_row(Guest, columns))
+                share.queue(Guest, *model_row(Guest, columns))
                 importer.guest_ids[columns["short"]] = columns["id"]
-                entry[4] = [columns.get("picture", "")]
+                entry.images = [columns.get("picture", "")]
             else:
                 parsed = importer._episode_data(source, doc, sha)
+                # Two files of one slug (a draft beside its episode, say) go to the same share:
+                # across two, the second would wait for the first's commit, which waits for it.
+                share = self.slugs.setdefault(source.key, min(self.shares, key=lambda share: share.load))
                 pk = parsed.fields["id"] = next(self.ids[Episode])
-                self._queue(Episode, *model_row(Episode, parsed.fields))
+                share.queue(Episode, *model_row(Episode, parsed.fields))
                 for model, columns, rows in importer._child_rows(pk, parsed):
                     if model is TranscriptLine:
-                        self._stream_lines(rows)
+                        share.stream_lines(rows)
                     else:
-                        self._queue(model, columns, rows)
-                entry[4] = [parsed.fields.get("image", "")]
+                        share.queue(model, columns, rows)
+                entry.images = [parsed.fields.get("image", "")]
+            entry.share = share
         except DocumentError as exc:
             importer._invalid(source, outcome, exc)
         except DatabaseError:
-            self.failed = True
-            try:
-                with connection.wrap_database_errors:
-                    self._stack.__exit__(*sys.exc_info())  # ends the lines' COPY as failed
-            except DatabaseError:
-                pass  # it had ended already; the rollback to the savepoint clears the rest
+            self._fail()
+
+    def _fail(self):
+        self.failed = True
+        for share in self.shares:
+            if share is not self.committed:
+                share.abandon()
 
     def _copy_images_early(self):
-        """Copy the new files' images into media storage now, while the server is still indexing
+        """Copy the new files' images into media storage while the server is still indexing
         their lines: the copies made after the commit (``Importer._copy``) then find them in
         place, and report any error. Should the database refuse the files after all, their
         images stay in storage unreferenced, and the next import finds them there."""
-        for source, _, _, _, images in self.entries:
-            for name in images or ():
-                found = source.root / name if name and source.root else None
+        for entry in self.entries:
+            for name in entry.images or ():
+                found = entry.source.root / name if name and entry.source.root else None
                 if found is not None and found.is_file():
                     self.importer._copy(found, name)
-
-    def _queue(self, model, columns, rows):
-        self.tables.setdefault(model, (columns, []))[1].extend(rows)
-
-    def _stream_lines(self, rows):
-        if not rows:
-            return
-        with connection.wrap_database_errors:
-            if self._lines is None:
-                statement = copy_statement(TranscriptLine, LINE_COLUMNS)
-                self._lines = self._stack.enter_context(self._cursor.cursor.copy(statement))
-            for row in rows:
-                self._lines.write_row(row)
 
     def write(self, copies):
         """Write what is queued, then record each file's outcome."""
         importer = self.importer
+        images = None
         if not self.failed and not importer.dry_run:
-            self._copy_images_early()
-        if not self.failed:
-            try:
-                with connection.wrap_database_errors:
-                    self._stack.close()  # ends the lines' COPY: the server has all of them
-                    with connection.cursor() as cursor:
-                        for model in (Guest, Episode, Appearance, PlatformLink, QuotableClip, Section):
-                            if model in self.tables:
-                                copy_rows(cursor, model, *self.tables[model])
-            except DatabaseError:
-                self.failed = True
+            # File copies wait on the disk, not on Python: a thread overlaps them with the server.
+            images = threading.Thread(target=self._copy_images_early)
+            images.start()
+        try:
+            if not self.failed:
+                self._finish()
+        finally:
+            if images is not None:
+                images.join()
         if self.failed:
             transaction.savepoint_rollback(self.savepoint)
-            importer.guest_ids = self.guest_ids_before
-            for source, outcome, raw, sha, _ in self.entries:
-                outcome.status, outcome.message = "failed", ""
+            if self.committed is None:
+                importer.guest_ids = self.guest_ids_before
+            # else the new people are in, with the first share's episodes; the rest go one by one
+            for entry in self.entries:
+                if entry.share is not None and entry.share is self.committed:
+                    importer._written(entry.source, entry.outcome, "created", entry.images, copies)
+                    continue
+                entry.outcome.status, entry.outcome.message = "failed", ""
                 try:
-                    doc = documents.parse(raw)
+                    doc = documents.parse(entry.raw)
                 except DocumentError as exc:
                     doc = exc
-                importer._apply(source, outcome, doc, sha, copies)
+                importer._apply(entry.source, entry.outcome, doc, entry.sha, copies)
             return
         transaction.savepoint_commit(self.savepoint)
-        for source, outcome, _, _, images in self.entries:
-            if images is not None:
-                importer._written(source, outcome, "created", images, copies)
+        for entry in self.entries:
+            if entry.images is not None:
+                importer._written(entry.source, entry.outcome, "created", entry.images, copies)
+
+    def _finish(self):
+        """End the lines' COPYs, write the other rows and check them, every share at once; then
+        commit the first share and give the main one's episodes their guests."""
+        split = len(self.shares) > 1
+        late = self.main.tables.pop(Appearance, None) if split else None
+        errors = _each_at_once([functools.partial(share.finish, check=split) for share in self.shares])
+        try:
+            with connection.wrap_database_errors:
+                for error in errors:
+                    raise error
+                if split:
+                    self.first.commit()
+                    self.committed = self.first
+                    if late:
+                        copy_rows(self.main.cursor.cursor, Appearance, *late)
+        except DatabaseError:
+            self._fail()
 
     def __enter__(self):
         return self
 
     def __exit__(self, *exc_info):
-        # On the way out, an error or not: no COPY left open (a failed one is ended as failed).
-        self._stack.__exit__(*exc_info)
+        # On the way out, an error or not: no COPY left open (a failed one is ended as failed),
+        # and the second connection closed (rolled back unless it committed).
+        for share in self.shares:
+            share.close(exc_info[1])
+        self.main.cursor.close()
+
+
+@dataclass
+class _Entry:
+    """A new file on its way in: its bytes, not its parsed document (several times larger), in
+    case it has to be written again alone; ``images`` stays None if it failed its checks."""
+
+    source: Source
+    outcome: Outcome
+    raw: bytes
+    sha: str
+    images: list = None
+    share: "_Share" = None
+
+
+class _Share:
+    """What one connection writes of the new rows: its transcript lines through a COPY kept open
+    while files are read, the other rows queued for a COPY each at the end."""
+
+    def __init__(self, wrapper, own_transaction=False):
+        self.connection = wrapper
+        self.own_transaction = own_transaction
+        if own_transaction:
+            wrapper.set_autocommit(False)
+        self.cursor = wrapper.cursor()
+        if own_transaction:
+            self.cursor.execute("SET LOCAL synchronous_commit = off")  # as Importer.run_sources
+        self._lines = self.lines = None  # the COPY's context manager and the COPY, while open
+        self.tables = {}  # model -> (columns, rows)
+        self.load = 0  # characters of transcript sent: the text search's work
+
+    def draw_ids(self, model, count):
+        if not count:
+            return []
+        self.cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+            [model._meta.db_table, model._meta.pk.column, count],
+        )
+        return [pk for (pk,) in self.cursor.fetchall()]
+
+    def queue(self, model, columns, rows):
+        self.tables.setdefault(model, (columns, []))[1].extend(rows)
+
+    def stream_lines(self, rows):
+        if not rows:
+            return
+        with self.connection.wrap_database_errors:
+            if self._lines is None:
+                self._lines = self.cursor.cursor.copy(copy_statement(TranscriptLine, LINE_COLUMNS))
+                self.lines = self._lines.__enter__()
+            for row in rows:
+                self.lines.write_row(row)
+                self.load += len(row[2]) + 40
+
+    def _end_lines(self, error=None):
+        """End the lines' COPY: in full, or as failed when there is an ``error``."""
+        if self._lines is None:
+            return
+        manager, self._lines, self.lines = self._lines, None, None
+        if error is None:
+            manager.__exit__(None, None, None)
+            return
+        try:
+            with self.connection.wrap_database_errors:
+                manager.__exit__(type(error), error, error.__traceback__)
+        except DatabaseError:
+            pass  # it had ended already; the rollback clears the rest
+
+    def finish(self, check=False):
+        """End the lines' COPY and write the queued rows; with ``check``, have their foreign keys
+        checked now rather than at the commit, at the same time as the other share's. Only
+        psycopg's own calls: this runs in a thread of its own, beside the other share's, and
+        Django's connection objects stay in the thread that made them."""
+        self._end_lines()
+        raw = self.cursor.cursor
+        for model in (Guest, Episode, Appearance, PlatformLink, QuotableClip, Section):
+            if model in self.tables:
+                copy_rows(raw, model, *self.tables[model])
+        if not check:
+            return
+        raw.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        if not self.own_transaction:
+            raw.execute("SET CONSTRAINTS ALL DEFERRED")  # as Django has it, for the rest of the import
+
+    def commit(self):
+        self.connection.commit()
+        self.own_transaction = False
+
+    def abandon(self):
+        """End an open COPY as failed, and roll back the share's own transaction."""
+        self.close(DatabaseError("the import stopped"))
+
+    def close(self, error=None):
+        """End an open COPY (as failed: nothing is half-written) and, for a share with its own
+        connection, roll back what it has not committed and close it."""
+        self._end_lines(error or DatabaseError("the import stopped"))
+        if self.connection is connection:
+            return
+        if self.own_transaction:
+            self.own_transaction = False
+            with contextlib.suppress(DatabaseError):
+                self.connection.rollback()
+        self.connection.close()
+
+
+def _each_at_once(calls):
+    """Run the calls in threads of their own (one in this thread), waiting for all; their
+    exceptions, in order."""
+    errors = [None] * len(calls)
+
+    def run(index):
+        try:
+            calls[index]()
+        except Exception as exc:  # noqa: BLE001 - handed back, to be raised in the caller's thread
+            errors[index] = exc
+
+    threads = [threading.Thread(target=run, args=(index,)) for index in range(1, len(calls))]
+    for thread in threads:
+        thread.start()
+    run(0)
+    for thread in threads:
+        thread.join()
+    return [error for error in errors if error is not None]
 
 
 APPEARANCE_COLUMNS = ("episode_id", "guest_id", "position")
@@ -1000,8 +1164,9 @@ def copy_statement(model, columns):
 
 
 def copy_rows(cursor, model, columns, rows):
-    """COPY rows into a table (PostgreSQL), through Django's ``cursor``."""
-    with cursor.cursor.copy(copy_statement(model, columns)) as copy:
+    """COPY rows into a table (PostgreSQL), through psycopg's ``cursor`` (the one under Django's:
+    COPY is not in Django's API, and its errors are psycopg's, for the caller to wrap)."""
+    with cursor.copy(copy_statement(model, columns)) as copy:
         for row in rows:
             copy.write_row(row)
 
@@ -1026,7 +1191,7 @@ def insert_rows(model, columns, rows):
         if connection.vendor == "postgresql":
             # COPY goes round Django's cursor: its errors must become Django's (DatabaseError) too.
             with connection.wrap_database_errors:
-                copy_rows(cursor, model, columns, rows)
+                copy_rows(cursor.cursor, model, columns, rows)
         else:
             quote = connection.ops.quote_name
             names = ", ".join(quote(model._meta.get_field(name).column) for name in columns)

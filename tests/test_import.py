@@ -1,11 +1,12 @@
 """manage.py import_podcast: errors, conflicts, idempotence, drafts, images, dry runs."""
 import io
 
+import psycopg
 import pytest
 from django.core.management import call_command
 from django.db import connection
 
-from episodes.models import Episode, Guest, PlatformLink, Section, TranscriptLine
+from episodes.models import Appearance, Episode, Guest, PlatformLink, Section, TranscriptLine
 from episodes.sync import Importer
 
 from . import sites
@@ -384,3 +385,119 @@ def test_documents_are_written_back_in_order_whichever_process_dumps_them():
     expected = [documents.write_back(*job) for job in jobs]
     assert list(documents.write_back_many(iter(jobs), count=len(jobs))) == expected
     assert list(documents.write_back_many(jobs)) == expected
+
+
+
+# On PostgreSQL, an import of many new episodes, outside any transaction (as the command runs),
+# writes them through two connections (episodes.sync.NewRows). These tests commit, as it does.
+two_connections = pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's second connection")
+
+
+@pytest.fixture
+def shares(monkeypatch):
+    """Two connections for any number of new episodes; the second one's commits, recorded."""
+    from episodes import sync
+
+    commits = []
+    commit = sync._Share.commit
+
+    def recorded(share):
+        commits.append(share)
+        commit(share)
+
+    monkeypatch.setattr(sync, "SPLIT_MIN", 1)
+    monkeypatch.setattr(sync._Share, "commit", recorded)
+    return commits
+
+
+@pytest.fixture
+def bigger_site(site):
+    for number in range(3, 7):
+        sites.write(site / f"_podcast/ep{number}.md", sites.episode(f"ep{number}", guests=["bob"], episode=number))
+    return site
+
+
+SLUGS = ("first", "second", "ep3", "ep4", "ep5", "ep6")
+
+
+def assert_written_whole(*slugs):
+    for slug in slugs:
+        episode = Episode.objects.get(slug=slug)
+        assert list(episode.lines.order_by("position").values_list("text", flat=True)) == [
+            "Welcome to the show.",
+            "Tell us about yourself.",
+            "I started in physics.",
+        ]
+        assert episode.sections.count() == 1 and episode.links.count() == 2 and episode.guests.exists()
+
+
+@two_connections
+@pytest.mark.django_db(transaction=True)
+def test_new_episodes_are_shared_between_two_connections_and_all_committed(bigger_site, shares):
+    from episodes.caching import current_version
+
+    before = current_version()
+    code, out, err = run_import(bigger_site)
+    assert code == 0, err
+    assert "People: 2 created" in out and "Episodes: 6 created" in out
+    assert len(shares) == 1  # the second connection committed (before the import's own)
+    assert_written_whole(*SLUGS)
+    second = Episode.objects.get(slug="second")
+    assert [g.short for g in second.guests.order_by("appearances__position")] == ["ann", "bob"]
+    assert current_version() != before
+    code, out, _ = run_import(bigger_site)
+    assert code == 0 and "Episodes: 0 created, 0 updated, 6 unchanged" in out
+
+
+@two_connections
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("line", [{"line": "a\0b"}, {"line": "fine", "sec": 2**40}])
+@pytest.mark.parametrize("slug", ["aaa-odd", "ep3z-odd"])
+def test_a_line_refused_on_either_connection_fails_its_file_alone(bigger_site, shares, line, slug):
+    # Episodes go to the share with less transcript, the second connection's first: the first
+    # file in name order (aaa-odd) goes to it, the one after ep3 (ep3z-odd) to the main one. A
+    # COPY refused on either rolls both back, and every file is written again one by one.
+    sites.write(bigger_site / f"_podcast/{slug}.md", sites.episode(slug, transcript=[line]))
+    code, out, err = run_import(bigger_site)
+    assert code == 1 and f"{slug}.md: failed: the database refused it" in err
+    assert "Episodes: 6 created" in out and not Episode.objects.filter(slug=slug).exists()
+    assert shares == []  # nothing committed on the side
+    assert_written_whole(*SLUGS)
+    assert TranscriptLine.objects.count() == 18
+
+
+@two_connections
+@pytest.mark.django_db(transaction=True)
+def test_two_files_of_one_slug_go_to_one_connection(bigger_site, shares):
+    # Across two connections the second row of the slug would wait for the first's commit, for
+    # ever; on one, it is refused and its file fails alone.
+    sites.write(bigger_site / "_podcast/_first.md", sites.episode("first", title="Draft of first"))
+    code, out, err = run_import(bigger_site, "--include-drafts")
+    assert code == 1
+    assert "first.md: failed: the database refused it" in err and "_first.md: failed" not in err
+    assert "Episodes: 6 created" in out
+    assert Episode.objects.get(slug="first").title == "Draft of first"
+    assert_written_whole(*SLUGS)
+
+
+@two_connections
+@pytest.mark.django_db(transaction=True)
+def test_a_failure_after_the_second_connection_committed_writes_the_rest_one_by_one(bigger_site, shares, monkeypatch):
+    from episodes import sync
+
+    copy_rows = sync.copy_rows
+    refused = []
+
+    def refuse_once(cursor, model, columns, rows):
+        if shares and not refused:  # the first COPY after the commit: the main share's guests
+            refused.append(model)
+            raise psycopg.OperationalError("connection lost")
+        return copy_rows(cursor, model, columns, rows)
+
+    monkeypatch.setattr(sync, "copy_rows", refuse_once)
+    code, out, err = run_import(bigger_site)
+    assert code == 0, err
+    assert len(shares) == 1 and refused == [Appearance]
+    assert "People: 2 created" in out and "Episodes: 6 created" in out
+    assert_written_whole(*SLUGS)
+    assert Guest.objects.count() == 2
