@@ -634,6 +634,10 @@ class Importer:
             report.outcomes.append(outcome)
             if raw is not None:
                 work.append((source, outcome, raw, sha))
+        if connection.vendor == "postgresql":
+            # New people are written last there (NewRows): episodes first, so that the server
+            # starts on their transcripts while the people are read.
+            work.sort(key=lambda item: item[0].kind == "person")
         parsed = documents.parse_many([raw for _, _, raw, _ in work], parallel=self.parallel)
         self.new_rows = None
         try:
@@ -876,22 +880,22 @@ class NewRows:
         self.guest_ids_before = dict(importer.guest_ids)
         self.entries = []
         self.failed = False
-        new = {"person": 0, "episode": 0}
-        for source, _, _, _ in work:
-            if self.takes(source):
-                new[source.kind] += 1
+        new_people = [source for source, _, _, _ in work if source.kind == "person" and self.takes(source)]
+        new_episodes = sum(source.kind == "episode" and self.takes(source) for source, _, _, _ in work)
+        self.guests_named = set()  # the guests of the episodes written here
         self.main = _Share(connection)
         self.shares = [self.main]
-        if split and new["episode"] >= SPLIT_MIN:
+        if split and new_episodes >= SPLIT_MIN:
             self.shares.insert(0, _Share(connections.create_connection(connection.alias), own_transaction=True))
         self.first = self.shares[0]  # the share that commits first: it writes the new people
         self.committed = None
         self.slugs = {}  # slug -> the share that has it
         try:
-            self.ids = {
-                Guest: iter(self.main.draw_ids(Guest, new["person"])),
-                Episode: iter(self.main.draw_ids(Episode, new["episode"])),
-            }
+            # The new people's ids now: episodes may come first and name them.
+            self.person_ids = dict(zip(map(id, new_people), self.main.draw_ids(Guest, len(new_people))))
+            for source in new_people:
+                importer.guest_ids.setdefault(source.key, self.person_ids[id(source)])
+            self.episode_ids = iter(self.main.draw_ids(Episode, new_episodes))
             self.savepoint = transaction.savepoint()
         except BaseException as exc:
             self.__exit__(type(exc), exc, exc.__traceback__)
@@ -914,16 +918,16 @@ class NewRows:
             if source.kind == "person":
                 share = self.first
                 columns = importer._person_columns(source, doc, sha)
-                columns["id"] = next(self.ids[Guest])
+                columns["id"] = self.person_ids[id(source)]
                 share.queue(Guest, *model_row(Guest, columns))
-                importer.guest_ids[columns["short"]] = columns["id"]
                 entry.images = [columns.get("picture", "")]
             else:
                 parsed = importer._episode_data(source, doc, sha)
                 # Two files of one slug (a draft beside its episode, say) go to the same share:
                 # across two, the second would wait for the first's commit, which waits for it.
                 share = self.slugs.setdefault(source.key, min(self.shares, key=lambda share: share.load))
-                pk = parsed.fields["id"] = next(self.ids[Episode])
+                pk = parsed.fields["id"] = next(self.episode_ids)
+                self.guests_named.update(parsed.guests)
                 share.queue(Episode, *model_row(Episode, parsed.fields))
                 for model, columns, rows in importer._child_rows(pk, parsed):
                     if model is TranscriptLine:
@@ -957,6 +961,13 @@ class NewRows:
     def write(self, copies):
         """Write what is queued, then record each file's outcome."""
         importer = self.importer
+        people = [entry for entry in self.entries if entry.source.kind == "person"]
+        missing = {e.source.key for e in people if e.images is None} - {e.source.key for e in people if e.images is not None}
+        for key in missing - self.guest_ids_before.keys():
+            del importer.guest_ids[key]  # its id was drawn in advance; the person is not coming
+        if not self.failed and missing & self.guests_named:
+            # An episode here names a new person whose file failed: alone, it would fail too.
+            self._fail()
         images = None
         if not self.failed and not importer.dry_run:
             # File copies wait on the disk, not on Python: a thread overlaps them with the server.
@@ -972,8 +983,9 @@ class NewRows:
             transaction.savepoint_rollback(self.savepoint)
             if self.committed is None:
                 importer.guest_ids = self.guest_ids_before
-            # else the new people are in, with the first share's episodes; the rest go one by one
-            for entry in self.entries:
+            # else the new people are in, with the first share's episodes; the rest go one by one,
+            # people first, as they would alone
+            for entry in sorted(self.entries, key=lambda entry: entry.source.kind != "person"):
                 if entry.share is not None and entry.share is self.committed:
                     importer._written(entry.source, entry.outcome, "created", entry.images, copies)
                     continue

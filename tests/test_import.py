@@ -111,6 +111,18 @@ def test_a_bad_file_fails_alone_with_one_clear_line(site, content, expected):
     assert not Episode.objects.filter(slug="bad").exists()
 
 
+def test_an_episode_naming_a_person_whose_file_fails_fails_too(site):
+    # On PostgreSQL episodes are read before people (their ids are drawn in advance): the episode
+    # must still fail as it would alone, and nothing may point at the person that did not come.
+    sites.write(site / "_people/bob.md", "---\nshort: [bob\n---\n")
+    code, out, err = run_import(site)
+    assert code == 1
+    assert "bob.md: failed" in err and "second.md: failed: guest 'bob' has no person file" in err
+    assert "People: 1 created" in out and "Episodes: 1 created" in out
+    assert list(Guest.objects.values_list("short", flat=True)) == ["ann"]
+    assert Episode.objects.get(slug="first").lines.count() == 3
+
+
 def test_a_date_that_does_not_exist_fails_its_file_alone(site):
     sites.write(site / "_podcast/odd.md", "---\ntitle: Odd\ndate: 2023-02-30\n---\n")
     code, out, err = run_import(site)
@@ -501,3 +513,16 @@ def test_a_failure_after_the_second_connection_committed_writes_the_rest_one_by_
     assert "People: 2 created" in out and "Episodes: 6 created" in out
     assert_written_whole(*SLUGS)
     assert Guest.objects.count() == 2
+
+
+@two_connections
+@pytest.mark.django_db(transaction=True)
+def test_a_person_whose_file_fails_with_two_connections(bigger_site, shares):
+    sites.write(bigger_site / "_people/bob.md", "---\nshort: [bob\n---\n")
+    code, out, err = run_import(bigger_site)
+    assert code == 1 and "bob.md: failed" in err
+    for slug in ("second", "ep3", "ep4", "ep5", "ep6"):
+        assert f"{slug}.md: failed: guest 'bob' has no person file" in err
+    assert "People: 1 created" in out and "Episodes: 1 created" in out
+    assert_written_whole("first")
+    assert list(Guest.objects.values_list("short", flat=True)) == ["ann"]
