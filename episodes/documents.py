@@ -56,6 +56,11 @@ class Document:
     head: str = "---\n"  # the opening delimiter line, as written
     closing: str = "---\n"  # the closing delimiter line, as written ("---" at the end of a file)
     text: str = ""  # the whole file as read, when it was read from one
+    known_digest: str = ""  # digest(data, body), when the parse worker has worked it out
+
+    def content_digest(self):
+        """``digest(data, body)``."""
+        return self.known_digest or digest(self.data, self.body)
 
     def render(self, *, allow_unicode=True):
         """The file text, with the front matter written by PyYAML's dumper."""
@@ -71,11 +76,15 @@ def digest(data, body) -> str:
 
     Pickle without its memo writes equal structures as equal bytes (repr would too, at three
     times the cost; this runs on every document of an import)."""
+    return hashlib.sha256(_content_pickle(data, body)).hexdigest()
+
+
+def _content_pickle(data, body):
     buffer = io.BytesIO()
     pickler = pickle.Pickler(buffer, protocol=5)
     pickler.fast = True
     pickler.dump((data, body))
-    return hashlib.sha256(buffer.getvalue()).hexdigest()
+    return buffer.getvalue()
 
 
 def decode(raw: bytes) -> str:
@@ -135,9 +144,9 @@ def parse_many(raws, parallel=True):
         elif result[0] == "error":
             yield DocumentError(*result[1:])
         else:
-            _, data, head, closing, body_length = result
-            text = raw.decode("utf-8")
-            yield Document(data=data, body=text[len(text) - body_length :], head=head, closing=closing, text=text)
+            _, content, known_digest, head, closing = result
+            data, body = pickle.loads(content)
+            yield Document(data, body, head, closing, text=raw.decode("utf-8"), known_digest=known_digest)
 
 
 def write_back(source, synced_digest, data, body, reformat=False):
@@ -212,9 +221,11 @@ def _parse_or_error(raw):
         return ("error", exc.message, exc.line)  # an exception would lose its line crossing processes
     if not in_worker:
         return doc
-    # Back across processes only what parsing made: the caller has the file's bytes, and the text
-    # and body (most of the pickle) are quicker decoded there again than pickled both ways.
-    return ("document", doc.data, doc.head, doc.closing, len(doc.body))
+    # Back across processes only what parsing made (the caller has the file's bytes, and decodes
+    # the text again quicker than it would unpickle it), pickled as ``digest`` pickles it: the
+    # digest the caller needs then costs this process a hash, and the caller nothing.
+    content = _content_pickle(doc.data, doc.body)
+    return ("document", content, hashlib.sha256(content).hexdigest(), doc.head, doc.closing)
 
 
 _STR, _SEQ, _MAP = "tag:yaml.org,2002:str", "tag:yaml.org,2002:seq", "tag:yaml.org,2002:map"

@@ -764,7 +764,7 @@ class Importer:
 
     def _person_columns(self, source, doc, sha):
         columns = person_fields(doc, source.key)
-        columns.update(source=doc.text, source_sha256=sha, synced_digest=documents.digest(doc.data, doc.body))
+        columns.update(source=doc.text, source_sha256=sha, synced_digest=doc.content_digest())
         return columns
 
     def _episode_data(self, source, doc, sha):
@@ -776,7 +776,7 @@ class Importer:
         parsed.fields.update(
             source=doc.text,
             source_sha256=sha,
-            synced_digest=documents.digest(doc.data, doc.body),
+            synced_digest=doc.content_digest(),
             is_published=not source.draft,
         )
         return parsed

@@ -27,6 +27,21 @@ def pyyaml_reproduces(path):
     return None
 
 
+@pytest.mark.parametrize("snapshot", SNAPSHOTS)
+def test_the_parse_worker_gives_what_parsing_alone_gives(snapshot):
+    raws = [path.read_bytes() for path in published(corpus_snapshot(snapshot))]
+    for raw, doc in zip(raws, documents.parse_many(raws), strict=True):
+        alone = documents.parse(raw)
+        assert (doc.data, doc.body, doc.head, doc.closing, doc.text) == (
+            alone.data,
+            alone.body,
+            alone.head,
+            alone.closing,
+            alone.text,
+        )
+        assert doc.known_digest == documents.digest(alone.data, alone.body)
+
+
 def import_and_export_unchanged(root, out):
     """Import a snapshot into the empty database, export it: every file comes back byte for byte."""
     report = Importer().run([root])

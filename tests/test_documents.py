@@ -95,6 +95,11 @@ def test_parse_many_keeps_order_and_error_lines_across_processes():
     assert len(results) == len(raws)
     assert isinstance(results[5], DocumentError) and results[5].line == 4 and "YAML syntax error" in str(results[5])
     assert [r.data["title"] for i, r in enumerate(results) if i != 5] == [f"T{i}" for i in range(len(good))]
+    # The worker sends each document's content digest with it, the one digest() gives here.
+    for raw, result in zip(good, results[:5] + results[6:]):
+        alone = documents.parse(raw)
+        assert (result.data, result.body, result.text) == (alone.data, alone.body, alone.text)
+        assert result.known_digest == result.content_digest() == documents.digest(alone.data, alone.body)
 
 
 def test_write_back_reuses_the_source_only_while_the_content_is_unchanged():
