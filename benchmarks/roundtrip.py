@@ -1,8 +1,10 @@
-"""Round-trip counts over archive snapshots: import into a scratch SQLite database, export, and count
+"""Round-trip counts over archive snapshots: import into a scratch database, export, and count
 files that come back with the same data (semantic), the same bytes, and, with --reformat, the same
 bytes where PyYAML's safe_dump reproduces the file (canonical).
 
-usage: python benchmarks/roundtrip.py SNAPSHOT [SNAPSHOT ...]
+usage: python benchmarks/roundtrip.py [--postgres] [SNAPSHOT ...]
+(SQLite by default; --postgres: a scratch database on postgres://postgres@127.0.0.1:5432, or on
+the server BENCH_POSTGRES names, where an import of many new episodes uses two connections)
 """
 import os
 import sys
@@ -12,9 +14,21 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def main(paths):
+def main(args):
+    postgres = "--postgres" in args
+    paths = [arg for arg in args if arg != "--postgres"] or [
+        str(ROOT.parent / "shared/corpus/2023-07"),
+        str(ROOT.parent / "shared/corpus/2026-06"),
+    ]
     work = Path(tempfile.mkdtemp(prefix="roundtrip-"))
-    os.environ.update(DATABASE_URL=f"sqlite:///{work / 'db.sqlite3'}", MEDIA_ROOT=str(work / "media"))
+    database = f"sqlite:///{work / 'db.sqlite3'}"
+    if postgres:
+        from scratch import PostgresServer
+
+        server = PostgresServer(os.environ.get("BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432"))
+        server.create("roundtrip_podcast")
+        database = server.url("roundtrip_podcast")
+    os.environ.update(DATABASE_URL=database, MEDIA_ROOT=str(work / "media"))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "podcast.settings")
     sys.path.insert(0, str(ROOT))
     import django
@@ -26,9 +40,8 @@ def main(paths):
     from episodes.models import Episode, Guest
     from episodes.sync import Exporter, Importer
 
+    call_command("migrate", verbosity=0)
     for path in map(Path, paths):
-        call_command("flush", "--no-input", verbosity=0) if (work / "db.sqlite3").exists() else None
-        call_command("migrate", verbosity=0)
         Episode.objects.all().delete()
         Guest.objects.all().delete()
         report = Importer().run([path])
@@ -51,12 +64,18 @@ def main(paths):
             if any(documents.dump(original.data, allow_unicode=a) == front for a in (True, False)):
                 reproducible += 1
                 canonical += (canon / source.parent.name / source.name).read_bytes() == source.read_bytes()
-        print(f"{path}: {len(files)} published files; import: {report.summary()}")
+        print(f"{path} ({'PostgreSQL' if postgres else 'SQLite'}): {len(files)} published files")
+        print(f"  import: {report.summary()}")
         print(f"  semantic (same data, types, key order, body): {semantic}/{len(files)}")
         print(f"  bytes identical, unchanged export:            {same}/{len(files)}")
         print(f"  --reformat same data:                         {reformat_semantic}/{len(files)}")
         print(f"  --reformat bytes identical where safe_dump reproduces the file: {canonical}/{reproducible}")
+    if postgres:
+        from django.db import connection
+
+        connection.close()
+        server.drop("roundtrip_podcast")
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:] or [str(ROOT.parent / "shared/corpus/2023-07"), str(ROOT.parent / "shared/corpus/2026-06")])
+    main(sys.argv[1:])

@@ -883,14 +883,14 @@ class NewRows:
         new_people = [source for source, _, _, _ in work if source.kind == "person" and self.takes(source)]
         new_episodes = sum(source.kind == "episode" and self.takes(source) for source, _, _, _ in work)
         self.guests_named = set()  # the guests of the episodes written here
+        self.slugs = {}  # slug -> the share that has it
+        self.committed = None
         self.main = _Share(connection)
         self.shares = [self.main]
-        if split and new_episodes >= SPLIT_MIN:
-            self.shares.insert(0, _Share(connections.create_connection(connection.alias), own_transaction=True))
-        self.first = self.shares[0]  # the share that commits first: it writes the new people
-        self.committed = None
-        self.slugs = {}  # slug -> the share that has it
         try:
+            if split and new_episodes >= SPLIT_MIN:
+                self.shares.insert(0, _Share(connections.create_connection(connection.alias), own_transaction=True))
+            self.first = self.shares[0]  # the share that commits first: it writes the new people
             # The new people's ids now: episodes may come first and name them.
             self.person_ids = dict(zip(map(id, new_people), self.main.draw_ids(Guest, len(new_people))))
             for source in new_people:
@@ -962,23 +962,19 @@ class NewRows:
         """Write what is queued, then record each file's outcome."""
         importer = self.importer
         people = [entry for entry in self.entries if entry.source.kind == "person"]
-        missing = {e.source.key for e in people if e.images is None} - {e.source.key for e in people if e.images is not None}
+        missing = {entry.source.key for entry in people if entry.images is None}
+        missing -= {entry.source.key for entry in people if entry.images is not None}
         for key in missing - self.guest_ids_before.keys():
             del importer.guest_ids[key]  # its id was drawn in advance; the person is not coming
         if not self.failed and missing & self.guests_named:
             # An episode here names a new person whose file failed: alone, it would fail too.
             self._fail()
-        images = None
-        if not self.failed and not importer.dry_run:
+        calls = [] if self.failed else [self._finish]
+        if calls and not importer.dry_run:
             # File copies wait on the disk, not on Python: a thread overlaps them with the server.
-            images = threading.Thread(target=self._copy_images_early)
-            images.start()
-        try:
-            if not self.failed:
-                self._finish()
-        finally:
-            if images is not None:
-                images.join()
+            calls.append(self._copy_images_early)
+        for error in _each_at_once(calls):
+            raise error
         if self.failed:
             transaction.savepoint_rollback(self.savepoint)
             if self.committed is None:
@@ -1147,7 +1143,8 @@ def _each_at_once(calls):
     threads = [threading.Thread(target=run, args=(index,)) for index in range(1, len(calls))]
     for thread in threads:
         thread.start()
-    run(0)
+    if calls:
+        run(0)
     for thread in threads:
         thread.join()
     return [error for error in errors if error is not None]
