@@ -54,8 +54,8 @@ loadtest: install
 	$(PY) benchmarks/loadtest.py --corpus $(CORPUS)/2026-06
 
 lint: install
-	$(PY) -m pip install --quiet ruff
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 
 clean:
 	rm -rf $(VENV) db.sqlite3 media staticfiles .pytest_cache

@@ -31,7 +31,7 @@ PG_NAME = os.environ.get("BENCH_POSTGRES_DB", "bench_podcast")
 
 def timed(cmd, env):
     start = time.perf_counter()
-    result = subprocess.run(cmd, env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    result = subprocess.run(cmd, env=env, cwd=ROOT, capture_output=True, text=True, check=False)
     elapsed = time.perf_counter() - start
     if result.returncode != 0:
         sys.exit(f"failed: {' '.join(map(str, cmd))}\n{result.stdout}\n{result.stderr}")

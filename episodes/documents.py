@@ -7,9 +7,9 @@ what the keys mean (that is ``sync``'s business).
 
 import gc
 import hashlib
+import io
 import multiprocessing
 import os
-import io
 import pickle
 import re
 from concurrent.futures import ProcessPoolExecutor
@@ -33,7 +33,7 @@ MAX_INDENT = 400
 _BRACKETS = re.compile(r"[\[\]{}]")
 # A newline first, so that re scans for it instead of trying every position (ten times faster);
 # ``load`` puts one before the first line.
-_DEEP_INDENT = re.compile(r"\n[ \t?:-]{%d}" % MAX_INDENT)
+_DEEP_INDENT = re.compile(rf"\n[ \t?:-]{{{MAX_INDENT}}}")
 _BRACKET_STEP = {"[": 1, "{": 1, "]": -1, "}": -1}
 
 
@@ -291,7 +291,7 @@ class _Loader(_Resolve, SafeLoader):
     def construct_document(self, node):
         try:
             data = self._build(node, set())
-        except Exception:  # _Unusual, or an error PyYAML may report differently (or first)
+        except Exception:  # noqa: BLE001 - _Unusual, or an error PyYAML may report differently (or first)
             self.constructed_objects, self.recursive_objects = {}, {}
             return super().construct_document(node)
         self.constructed_objects = {}

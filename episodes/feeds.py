@@ -95,7 +95,7 @@ class EpisodeFeed(Feed):
         day = item.date or item.date_added
         if day is None:
             return None
-        return datetime.datetime.combine(day, datetime.time(12), tzinfo=datetime.timezone.utc)
+        return datetime.datetime.combine(day, datetime.time(12), tzinfo=datetime.UTC)
 
     def item_updateddate(self, item):
         return item.updated_at

@@ -38,7 +38,7 @@ URL_SCHEMES = {"http", "https", "mailto"}
 # A kramdown attribute list that Python-Markdown's attr_list did not take up (one standing on
 # its own line, or after plain text) would otherwise be shown as text.
 _LEFTOVER_IAL = re.compile(r"\{:[^{}\n]*\}")
-_CODE = re.compile(r"(<pre>.*?</pre>|<code>.*?</code>)", re.S)
+_CODE = re.compile(r"(<pre>.*?</pre>|<code>.*?</code>)", re.DOTALL)
 _LINE_ID = re.compile(r"line-\d+")  # the form of a transcript line's id on an episode page
 # Headings in a body sit under the page's own h1 and h2.
 HEADING_OFFSET = 2

@@ -268,7 +268,7 @@ def test_edits_to_metadata_links_and_sections_count_as_edits(site):
     PlatformLink.objects.filter(episode__slug="first", platform="spotify").update(url="https://open.spotify.com/x")
     Section.objects.filter(episode__slug="second").update(title="Renamed")
     code, _, err = run_import(site)
-    assert err.count("conflict") == 2
+    assert code == 1 and err.count("conflict") == 2
 
 
 def test_an_edited_person_is_not_overwritten(site):
