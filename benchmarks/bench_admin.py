@@ -114,9 +114,13 @@ def run(args, work):
             assert response.status_code == 302, response.content.decode()[:2000]
 
     print(f"episode: {path.name} ({items} transcript items), database: {connection.vendor}")
-    print(f"change page: {queries} queries, {statistics.median(renders) * 1000:.0f} ms (median of {args.runs}), {size / 1024:.0f} KiB")
+    print(
+        f"change page: {queries} queries, {statistics.median(renders) * 1000:.0f} ms (median of {args.runs}), {size / 1024:.0f} KiB"
+    )
     for way, timings in saves.items():
-        print(f"save after a one-line correction, {way}: {statistics.median(timings) * 1000:.0f} ms (median of {args.runs})")
+        print(
+            f"save after a one-line correction, {way}: {statistics.median(timings) * 1000:.0f} ms (median of {args.runs})"
+        )
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ Runs are interleaved with the baseline's so that a busy machine slows both alike
 every run's times too. BENCH_POSTGRES_DB names the scratch database (default bench_podcast), so
 that two runs at once each have their own.
 """
+
 import argparse
 import os
 import shutil
@@ -49,7 +50,12 @@ class SQLite:
         return f"sqlite:///{path}"
 
     def prepare(self, env):
-        subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], env={**env, "DATABASE_URL": self.url(self.template)}, cwd=ROOT, check=True)
+        subprocess.run(
+            [sys.executable, "manage.py", "migrate", "-v0"],
+            env={**env, "DATABASE_URL": self.url(self.template)},
+            cwd=ROOT,
+            check=True,
+        )
 
     def fresh(self):
         shutil.copyfile(self.template, self.live)

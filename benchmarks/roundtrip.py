@@ -6,6 +6,7 @@ usage: python benchmarks/roundtrip.py [--postgres] [SNAPSHOT ...]
 (SQLite by default; --postgres: a scratch database on postgres://postgres@127.0.0.1:5432, or on
 the server BENCH_POSTGRES names, where an import of many new episodes uses two connections)
 """
+
 import os
 import sys
 import tempfile

@@ -435,7 +435,11 @@ class EpisodeAdmin(TabularImportExport, VersionAdmin):
             path("find-replace/", view(self.find_replace_view), name="episodes_episode_find_replace"),
             path("upload/", view(self.upload_view), name="episodes_episode_upload"),
             path("<path:object_id>/download/", view(self.download_view), name="episodes_episode_download"),
-            path("<path:object_id>/rename-speaker/", view(self.rename_speaker_view), name="episodes_episode_rename_speaker"),
+            path(
+                "<path:object_id>/rename-speaker/",
+                view(self.rename_speaker_view),
+                name="episodes_episode_rename_speaker",
+            ),
         ] + super().get_urls()
 
     def _context(self, request, title, **extra):
@@ -456,7 +460,9 @@ class EpisodeAdmin(TabularImportExport, VersionAdmin):
         if request.method == "POST" and form.is_valid():
             old, new = form.cleaned_data["old"], form.cleaned_data["new"]
             count = editing.rename_speaker(episode, old, new, request.user)
-            self.message_user(request, f"Renamed {old!r} to {new!r} on {count} line{'s' * (count != 1)}.", messages.SUCCESS)
+            self.message_user(
+                request, f"Renamed {old!r} to {new!r} on {count} line{'s' * (count != 1)}.", messages.SUCCESS
+            )
             return HttpResponseRedirect(reverse("admin:episodes_episode_change", args=[episode.pk]) + "#transcript")
         context = self._context(request, "Rename a speaker", form=form, original=episode, speakers=speakers)
         return TemplateResponse(request, "admin/episodes/episode/rename_speaker.html", context)
@@ -512,7 +518,10 @@ class EpisodeAdmin(TabularImportExport, VersionAdmin):
         context = self._context(request, "Upload episode files", limits=transfer)
         if request.method == "POST" and request.POST.get("token"):
             token = request.POST["token"]
-            options = {"include_drafts": request.POST.get("include_drafts") == "on", "force": request.POST.get("force") == "on"}
+            options = {
+                "include_drafts": request.POST.get("include_drafts") == "on",
+                "force": request.POST.get("force") == "on",
+            }
             mine = request.session.get(UPLOADS_SESSION_KEY, [])
             try:
                 if token not in mine:

@@ -218,7 +218,9 @@ def speaker_counts(episode):
 def _same_moment(recorded, now):
     # Versions store times to the millisecond (Django's JSON encoder), the database to the
     # microsecond.
-    return recorded is not None and now is not None and recorded == now.replace(microsecond=now.microsecond // 1000 * 1000)
+    return (
+        recorded is not None and now is not None and recorded == now.replace(microsecond=now.microsecond // 1000 * 1000)
+    )
 
 
 def ensure_baseline(episodes, user=None):

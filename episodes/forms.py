@@ -120,10 +120,7 @@ class EpisodeForm(FaithfulModelForm):
         # The row lock holds until the admin's transaction ends, so no other save can slip in
         # between this check and this save.
         current = (
-            Episode.objects.select_for_update()
-            .filter(pk=self.instance.pk)
-            .values_list("updated_at", flat=True)
-            .first()
+            Episode.objects.select_for_update().filter(pk=self.instance.pk).values_list("updated_at", flat=True).first()
         )
         expected = self.known_version or version_token(current)
         if token == expected:
@@ -221,7 +218,9 @@ class TranscriptItemForm(forms.Form):
         "order": forms.FloatField(required=False),
         "text": forms.CharField(required=False, strip=False, widget=forms.Textarea),
         "speaker": forms.CharField(required=False, strip=False),
-        "time": forms.CharField(required=False, strip=False, max_length=TranscriptLine._meta.get_field("time").max_length),
+        "time": forms.CharField(
+            required=False, strip=False, max_length=TranscriptLine._meta.get_field("time").max_length
+        ),
         "sec": forms.IntegerField(label="second", required=False, min_value=0, max_value=2_000_000_000),
     }
 
@@ -351,8 +350,15 @@ class TranscriptFormSet(forms.BaseFormSet):
         """The management form for the rows as shown, which a re-shown page numbers afresh."""
         if not self.is_bound:
             return self.management_form
-        initial = {"TOTAL_FORMS": len(rows), "INITIAL_FORMS": len(rows), "MIN_NUM_FORMS": 0, "MAX_NUM_FORMS": self.max_num}
-        return forms.formsets.ManagementForm(auto_id=self.auto_id, prefix=self.prefix, initial=initial, renderer=self.renderer)
+        initial = {
+            "TOTAL_FORMS": len(rows),
+            "INITIAL_FORMS": len(rows),
+            "MIN_NUM_FORMS": 0,
+            "MAX_NUM_FORMS": self.max_num,
+        }
+        return forms.formsets.ManagementForm(
+            auto_id=self.auto_id, prefix=self.prefix, initial=initial, renderer=self.renderer
+        )
 
     @property
     def empty_line(self):
@@ -490,7 +496,9 @@ class TranscriptFormSet(forms.BaseFormSet):
             # script, which numbers what it sends itself.
             merged = []
             for index, form in enumerate(self.forms):
-                values = {name: form[name].value() for name in ("kind", "id", "order", "text", "speaker", "time", "sec")}
+                values = {
+                    name: form[name].value() for name in ("kind", "id", "order", "text", "speaker", "time", "sec")
+                }
                 values["DELETE"] = form["DELETE"].value() if "DELETE" in form.fields else False
                 errors = {name: " ".join(errs) for name, errs in form.errors.items()}
                 merged.append((_as_float(values.get("order"), index), 0, index, values, errors, True))
@@ -505,7 +513,9 @@ class TranscriptFormSet(forms.BaseFormSet):
         line_values = []
         for index, values, errors, sent in entries:
             kind = values.get("kind") if values.get("kind") in (LINE, HEADER) else LINE
-            row = Row(index, f"{self.prefix}-{index}", kind, values, errors, [], deleted=bool(values.get("DELETE")), sent=sent)
+            row = Row(
+                index, f"{self.prefix}-{index}", kind, values, errors, [], deleted=bool(values.get("DELETE")), sent=sent
+            )
             if kind == LINE:
                 sec = _as_int(values.get("sec"))
                 if sec is not None and youtube_id:
@@ -559,7 +569,9 @@ class RenameSpeakerForm(forms.Form):
 
     def __init__(self, *args, speakers=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["old"].choices = [(name, f"{name or '(no speaker)'} — {count} line{'s' * (count != 1)}") for name, count in speakers]
+        self.fields["old"].choices = [
+            (name, f"{name or '(no speaker)'} — {count} line{'s' * (count != 1)}") for name, count in speakers
+        ]
 
     def clean_new(self):
         new = self.cleaned_data["new"].strip()

@@ -71,8 +71,12 @@ CLIP_KEYS = {"name": "name", "startOffset": "start_offset", "endOffset": "end_of
 
 
 def _type_name(value):
-    return "nothing" if value is None else {"str": "text", "int": "a number", "list": "a list", "dict": "a mapping"}.get(
-        type(value).__name__, f"a {type(value).__name__}"
+    return (
+        "nothing"
+        if value is None
+        else {"str": "text", "int": "a number", "list": "a list", "dict": "a mapping"}.get(
+            type(value).__name__, f"a {type(value).__name__}"
+        )
     )
 
 
@@ -279,7 +283,9 @@ def _transcript_item(number, item):
     if isinstance(item, dict):
         if "header" in item and len(item) == 1:
             if not isinstance(item["header"], str):
-                raise DocumentError(f"transcript item {number}: 'header' must be text, not {_type_name(item['header'])}")
+                raise DocumentError(
+                    f"transcript item {number}: 'header' must be text, not {_type_name(item['header'])}"
+                )
             return ("header", item["header"])
         if "line" in item and item.keys() <= _LINE_KEYS:
             text, sec, when, who = item["line"], item.get("sec"), item.get("time"), item.get("who")
@@ -604,9 +610,7 @@ def collect(paths):
 class Importer:
     """Imports archive files; each file all-or-nothing, the rest going on when one fails."""
 
-    def __init__(
-        self, *, include_drafts=False, dry_run=False, force=False, storage=None, progress=None, parallel=True
-    ):
+    def __init__(self, *, include_drafts=False, dry_run=False, force=False, storage=None, progress=None, parallel=True):
         """``parallel``: parse in a second process when there are many files (not inside a web
         request, where a worker process per upload is a cost the server should not take)."""
         self.parallel = parallel
@@ -624,7 +628,8 @@ class Importer:
         self.guest_ids = dict(Guest.objects.values_list("short", "id"))
         self.guest_state = {short: (sha, None) for short, sha in Guest.objects.values_list("short", "source_sha256")}
         self.episode_state = {
-            slug: (sha, published) for slug, sha, published in Episode.objects.values_list("slug", "source_sha256", "is_published")
+            slug: (sha, published)
+            for slug, sha, published in Episode.objects.values_list("slug", "source_sha256", "is_published")
         }
         copies = []
         work = []
@@ -822,7 +827,12 @@ class Importer:
                 QuotableClip,
                 CLIP_COLUMNS,
                 [
-                    (pk, i, " ".join(clip), *(clip.get(key, "" if key in ("name", "url") else None) for key in CLIP_KEYS))
+                    (
+                        pk,
+                        i,
+                        " ".join(clip),
+                        *(clip.get(key, "" if key in ("name", "url") else None) for key in CLIP_KEYS),
+                    )
                     for i, clip in enumerate(parsed.clips)
                 ],
             ),

@@ -1,4 +1,5 @@
 """Seconds and the times people write: the one place for that rule."""
+
 import re
 
 _TIME = re.compile(r"^\s*(?:(\d+):)?(\d+):(\d{1,2})\s*$")

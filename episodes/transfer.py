@@ -244,7 +244,11 @@ def episode_change(item):
         return None
     current, _ = sync.episode_document(episode)
     change = Change()
-    change.fields = [key for key in sorted(set(doc.data) | set(current)) if key != "transcript" and doc.data.get(key) != current.get(key)]
+    change.fields = [
+        key
+        for key in sorted(set(doc.data) | set(current))
+        if key != "transcript" and doc.data.get(key) != current.get(key)
+    ]
     if doc.body != episode.body:
         change.fields.append("show notes")
     old = []
@@ -288,9 +292,7 @@ def _quiet_known_images(report):
         outcome.warnings = [
             warning
             for warning in outcome.warnings
-            if not (
-                (match := _MISSING_IMAGE.match(warning)) and default_storage.exists(match.group(1))
-            )
+            if not ((match := _MISSING_IMAGE.match(warning)) and default_storage.exists(match.group(1)))
         ]
     return report
 
@@ -299,7 +301,9 @@ _MISSING_IMAGE = re.compile(r"^image (.+) is not in the site; the path is kept$"
 
 
 def preview(files, *, include_drafts=False, force=False):
-    report = sync.Importer(dry_run=True, include_drafts=include_drafts, force=force, parallel=False).run_sources(sources(files))
+    report = sync.Importer(dry_run=True, include_drafts=include_drafts, force=force, parallel=False).run_sources(
+        sources(files)
+    )
     _in_admin_words(_quiet_known_images(report))
     by_name = {item.name: item for item in files}
     changes = {}

@@ -143,8 +143,16 @@ def compact(data, keep):
                 result[key.replace(f"transcript-{index}-", f"transcript-{new_index}-", 1)] = value
     for index in rows:
         if index not in keep:
-            untouched.append(("h" if data[f"transcript-{index}-kind"] == "header" else "l") + data[f"transcript-{index}-id"])
-    result.update({"transcript-TOTAL_FORMS": str(len(keep)), "transcript-INITIAL_FORMS": str(len(keep)), "transcript-UNTOUCHED": ",".join(untouched)})
+            untouched.append(
+                ("h" if data[f"transcript-{index}-kind"] == "header" else "l") + data[f"transcript-{index}-id"]
+            )
+    result.update(
+        {
+            "transcript-TOTAL_FORMS": str(len(keep)),
+            "transcript-INITIAL_FORMS": str(len(keep)),
+            "transcript-UNTOUCHED": ",".join(untouched),
+        }
+    )
     return result
 
 

@@ -1,4 +1,5 @@
 """Small archives written by tests, in the real site layout."""
+
 from pathlib import Path
 
 import yaml

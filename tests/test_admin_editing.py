@@ -89,7 +89,10 @@ def test_host_can_be_configured(editor_client, archive, settings):
 
 def test_one_line_correction_writes_that_row_only(editor_client, archive):
     episode = archive["first"]
-    before = {line.pk: (line.text, line.speaker, line.sec, line.time, line.position) for line in TranscriptLine.objects.filter(episode=episode)}
+    before = {
+        line.pk: (line.text, line.speaker, line.sec, line.time, line.position)
+        for line in TranscriptLine.objects.filter(episode=episode)
+    }
     sections_before = list(Section.objects.filter(episode=episode).values_list("pk", "title", "position"))
     line = TranscriptLine.objects.get(episode=episode, text="I started in physics.")
     data = change_form_data(editor_client.get(change_url(episode)))
@@ -100,7 +103,10 @@ def test_one_line_correction_writes_that_row_only(editor_client, archive):
     writes = [q["sql"] for q in queries if "episodes_transcriptline" in q["sql"] and not q["sql"].startswith("SELECT")]
     assert len(writes) == 1 and writes[0].startswith("UPDATE")
     assert not [q for q in queries if "episodes_section" in q["sql"] and not q["sql"].startswith("SELECT")]
-    after = {line.pk: (line.text, line.speaker, line.sec, line.time, line.position) for line in TranscriptLine.objects.filter(episode=episode)}
+    after = {
+        line.pk: (line.text, line.speaker, line.sec, line.time, line.position)
+        for line in TranscriptLine.objects.filter(episode=episode)
+    }
     assert after[line.pk][0] == "I started in chemistry."
     assert {pk: v for pk, v in after.items() if pk != line.pk} == {pk: v for pk, v in before.items() if pk != line.pk}
     assert list(Section.objects.filter(episode=episode).values_list("pk", "title", "position")) == sections_before
@@ -189,7 +195,13 @@ def test_blank_inserted_rows_are_ignored(editor_client, archive):
     count = TranscriptLine.objects.filter(episode=episode).count()
     data = change_form_data(editor_client.get(change_url(episode)))
     total = int(data["transcript-TOTAL_FORMS"])
-    data.update({f"transcript-{total}-kind": "line", f"transcript-{total}-order": "3.5", "transcript-TOTAL_FORMS": str(total + 1)})
+    data.update(
+        {
+            f"transcript-{total}-kind": "line",
+            f"transcript-{total}-order": "3.5",
+            "transcript-TOTAL_FORMS": str(total + 1),
+        }
+    )
     assert save(editor_client, episode, data).status_code == 302
     assert TranscriptLine.objects.filter(episode=episode).count() == count
 
@@ -280,7 +292,11 @@ def test_largest_episode_change_page_and_one_line_save(editor_client, largest, d
     with CaptureQueriesContext(connection) as queries:
         response = editor_client.post(change_url(largest), data)
     assert response.status_code == 302, response.content.decode()[:3000]
-    writes = [q["sql"] for q in queries if "episodes_transcriptline" in q["sql"] and not q["sql"].lstrip().startswith("SELECT")]
+    writes = [
+        q["sql"]
+        for q in queries
+        if "episodes_transcriptline" in q["sql"] and not q["sql"].lstrip().startswith("SELECT")
+    ]
     assert len(writes) == 1 and writes[0].startswith("UPDATE"), writes
     line.refresh_from_db()
     assert line.text.endswith(" (corrected)")
@@ -343,7 +359,13 @@ def test_a_compact_post_inserting_between_untouched_rows(editor_client, archive)
     data = change_form_data(editor_client.get(change_url(episode)))
     welcome = row_index(data, "line", TranscriptLine.objects.get(episode=episode, text="Welcome to the show.").pk)
     total = int(data["transcript-TOTAL_FORMS"])
-    data.update({f"transcript-{total}-kind": "line", f"transcript-{total}-order": "0.5", f"transcript-{total}-text": "Second line."})
+    data.update(
+        {
+            f"transcript-{total}-kind": "line",
+            f"transcript-{total}-order": "0.5",
+            f"transcript-{total}-text": "Second line.",
+        }
+    )
     data["transcript-TOTAL_FORMS"] = str(total + 1)
     sent = compact(data, [total])
     sent["transcript-INITIAL_FORMS"] = "0"

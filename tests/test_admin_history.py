@@ -50,8 +50,12 @@ def test_an_earlier_version_can_be_looked_at_and_restored(editor_client, archive
     correct(editor_client, episode, "I started in physics.", "I started in chemistry.")
     # A second edit deletes a line and renames a section.
     data = change_form_data(editor_client.get(change_url(episode)))
-    data[f"transcript-{row_index(data, 'line', TranscriptLine.objects.get(episode=episode, text='Back in time.').pk)}-DELETE"] = "on"
-    data[f"transcript-{row_index(data, 'header', Section.objects.get(episode=episode, title='Background').pk)}-text"] = "Origins"
+    data[
+        f"transcript-{row_index(data, 'line', TranscriptLine.objects.get(episode=episode, text='Back in time.').pk)}-DELETE"
+    ] = "on"
+    data[
+        f"transcript-{row_index(data, 'header', Section.objects.get(episode=episode, title='Background').pk)}-text"
+    ] = "Origins"
     data["title"] = "Renamed"
     assert editor_client.post(change_url(episode), data).status_code == 302
 
@@ -69,7 +73,10 @@ def test_an_earlier_version_can_be_looked_at_and_restored(editor_client, archive
     assert episode.title == "First episode"
     texts = list(TranscriptLine.objects.filter(episode=episode).values_list("text", flat=True))
     assert "I started in physics." in texts and "Back in time." in texts and "I started in chemistry." not in texts
-    assert list(Section.objects.filter(episode=episode).values_list("title", flat=True)) == ["Background", "Data engineering"]
+    assert list(Section.objects.filter(episode=episode).values_list("title", flat=True)) == [
+        "Background",
+        "Data engineering",
+    ]
     assert "Reverted to previous version" in history(editor_client, episode)
 
 
@@ -105,7 +112,9 @@ def test_a_deleted_episode_can_be_recovered(editor_client, archive):
 
 def test_episodes_deleted_from_the_list_can_be_recovered_too(editor_client, archive):
     ids = [episode.pk for episode in archive.values()]
-    response = editor_client.post("/admin/episodes/episode/", {"action": "delete_selected", "_selected_action": ids, "post": "yes"})
+    response = editor_client.post(
+        "/admin/episodes/episode/", {"action": "delete_selected", "_selected_action": ids, "post": "yes"}
+    )
     assert response.status_code == 302
     assert not Episode.objects.exists()
     recover_list = editor_client.get("/admin/episodes/episode/recover/").content.decode()

@@ -38,7 +38,9 @@ def import_through_admin(client, url, dataset, fmt_index=0):
     handle = tablib.Dataset(*dataset[1:], headers=dataset[0]).export("csv").encode()
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    page = client.post(url, {"import_file": SimpleUploadedFile("rows.csv", handle, "text/csv"), "format": fmt_index, "resource": 0})
+    page = client.post(
+        url, {"import_file": SimpleUploadedFile("rows.csv", handle, "text/csv"), "format": fmt_index, "resource": 0}
+    )
     return page
 
 
@@ -66,7 +68,10 @@ def test_import_previews_then_confirms(editor_client, archive):
 
 
 def test_people_import(editor_client, archive):
-    rows = [["short", "title", "bio_short", "linkedin", "twitter", "github", "web"], ["ann", "Ann Lee-Smith", "", "", "", "", ""]]
+    rows = [
+        ["short", "title", "bio_short", "linkedin", "twitter", "github", "web"],
+        ["ann", "Ann Lee-Smith", "", "", "", "", ""],
+    ]
     text = import_through_admin(editor_client, "/admin/episodes/guest/import/", rows).content.decode()
     confirm = {name: value for name, value in re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', text)}
     editor_client.post("/admin/episodes/guest/process_import/", confirm)

@@ -39,7 +39,9 @@ def test_find_previews_every_match_in_context(editor_client, archive):
 def test_find_case_sensitive_and_regular_expressions(editor_client, archive):
     page = editor_client.get(FIND, {"find": "spark", "replace": "Spark", "case": "on"}).content.decode()
     assert "1 match in 1 episode" in page
-    page = editor_client.get(FIND, {"find": r"(\w+) is fast", "replace": r"\1 is quick", "regex": "on"}).content.decode()
+    page = editor_client.get(
+        FIND, {"find": r"(\w+) is fast", "replace": r"\1 is quick", "regex": "on"}
+    ).content.decode()
     assert "<del>Spark is fast</del><ins>Spark is quick</ins>" in page
     page = editor_client.get(FIND, {"find": "(unclosed", "regex": "on"}).content.decode()
     assert "not a valid regular expression" in page
@@ -67,9 +69,14 @@ def test_replace_applies_only_the_ticked_matches_and_records_them(editor_client,
     second_line = TranscriptLine.objects.get(text="Hello Bob, tell us about Spark.")
     chosen = [key for key in keys if not key.startswith(f"l{second_line.pk}:")]
     before = Episode.objects.get(slug="second").updated_at
-    response = editor_client.post(FIND, {"find": "spark", "replace": "Apache Spark", "scope": "all", "match": chosen, "apply": "1"})
+    response = editor_client.post(
+        FIND, {"find": "spark", "replace": "Apache Spark", "scope": "all", "match": chosen, "apply": "1"}
+    )
     assert response.status_code == 302
-    assert TranscriptLine.objects.get(text__startswith="Let us talk").text == "Let us talk about Apache Spark and Apache Spark."
+    assert (
+        TranscriptLine.objects.get(text__startswith="Let us talk").text
+        == "Let us talk about Apache Spark and Apache Spark."
+    )
     assert TranscriptLine.objects.get(pk=second_line.pk).text == "Hello Bob, tell us about Spark."
     assert TranscriptLine.objects.filter(text="Apache Spark is fast.").exists()
     assert Episode.objects.get(slug="second").updated_at > before
@@ -88,7 +95,9 @@ def test_section_titles_are_searched_too(editor_client, archive):
     page = editor_client.get(FIND, {"find": "engineering", "replace": "Engineering", "case": "on"}).content.decode()
     keys = ticked(page)
     assert len(keys) == 1 and keys[0].startswith("h")
-    editor_client.post(FIND, {"find": "engineering", "replace": "Engineering", "case": "on", "match": keys, "apply": "1"})
+    editor_client.post(
+        FIND, {"find": "engineering", "replace": "Engineering", "case": "on", "match": keys, "apply": "1"}
+    )
     assert Section.objects.filter(title="Data Engineering").exists()
 
 
@@ -127,7 +136,9 @@ def test_publish_and_unpublish_actions_and_preview_link(editor_client, archive):
 
 def test_download_one_episode_as_its_file(editor_client, archive):
     episode = archive["first"]
-    response = editor_client.post("/admin/episodes/episode/", {"action": "download_md", "_selected_action": [episode.pk]})
+    response = editor_client.post(
+        "/admin/episodes/episode/", {"action": "download_md", "_selected_action": [episode.pk]}
+    )
     assert response["Content-Disposition"] == 'attachment; filename="first.md"'
     assert response.content.decode() == episode.source  # unchanged: byte for byte
     assert editor_client.get(f"/admin/episodes/episode/{episode.pk}/download/").content == response.content
@@ -227,7 +238,9 @@ def test_upload_refuses_paths_leaving_the_folder_and_too_much(editor_client, arc
     many = zipped({f"_podcast/e{n}.md": b"---\ntitle: x\n---\n" for n in range(3)})
     assert "at most 2 are accepted" in upload(editor_client, ("many.zip", many)).content.decode()
     monkeypatch.setattr(transfer, "MAX_UPLOAD_BYTES", 10)
-    assert "at most 10 are accepted" in upload(editor_client, ("a.md", b"---\ntitle: long enough\n---\n")).content.decode()
+    assert (
+        "at most 10 are accepted" in upload(editor_client, ("a.md", b"---\ntitle: long enough\n---\n")).content.decode()
+    )
     assert not Episode.objects.filter(title="x").exists()
 
 
@@ -243,7 +256,9 @@ def test_uploaded_file_round_trips_through_the_download(editor_client, archive):
 def test_an_upload_waits_for_the_session_that_previewed_it(editor_client, archive, django_user_model):
     from django.test import Client
 
-    page = upload(editor_client, ("third.md", sites.text(sites.episode("third", guests=["ann"])).encode())).content.decode()
+    page = upload(
+        editor_client, ("third.md", sites.text(sites.episode("third", guests=["ann"])).encode())
+    ).content.decode()
     token = re.search(r'name="token" value="(\w+)"', page).group(1)
     someone_else = Client()
     someone_else.force_login(django_user_model.objects.create_superuser("root", "", "pw"))

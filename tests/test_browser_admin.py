@@ -132,7 +132,11 @@ def small_live(transactional_db, live_server, tmp_path, settings):
     from tests.admin_pages import TRANSCRIPT, import_site
 
     settings.PODCAST_HOSTS = None
-    import_site(tmp_path / "site", [sites.person("ann", title="Ann Lee")], [sites.episode("first", guests=["ann"], transcript=TRANSCRIPT)])
+    import_site(
+        tmp_path / "site",
+        [sites.person("ann", title="Ann Lee")],
+        [sites.episode("first", guests=["ann"], transcript=TRANSCRIPT)],
+    )
     user = User.objects.create_user("edith", password=PASSWORD, is_staff=True)
     user.groups.add(editors_group())
     yield live_server.url, Episode.objects.get(slug="first")

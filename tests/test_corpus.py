@@ -1,4 +1,5 @@
 """Import then export of the real archive, both snapshots: faithful data, faithful bytes."""
+
 import difflib
 
 import pytest
@@ -14,7 +15,9 @@ pytestmark = [pytest.mark.django_db, pytest.mark.corpus]
 
 
 def published(root):
-    return [p for kind in ("_people", "_podcast") for p in sorted((root / kind).glob("*.md")) if not p.name.startswith("_")]
+    return [
+        p for kind in ("_people", "_podcast") for p in sorted((root / kind).glob("*.md")) if not p.name.startswith("_")
+    ]
 
 
 def pyyaml_reproduces(path):
@@ -142,7 +145,9 @@ def test_the_newer_snapshot_imports_over_the_older_as_updates():
             continue
         path = new / ("_people" if outcome.kind == "person" else "_podcast") / f"{outcome.key}.md"
         before = old / path.parent.name / path.name
-        expected = "created" if not before.exists() else "unchanged" if before.read_bytes() == path.read_bytes() else "updated"
+        expected = (
+            "created" if not before.exists() else "unchanged" if before.read_bytes() == path.read_bytes() else "updated"
+        )
         assert outcome.status == expected, (path, outcome.status)
     assert report.count("updated") > 0 and report.count("unchanged") > 0
     slugs = {p.stem for root in (old, new) for p in (root / "_podcast").glob("[!_]*.md")}

@@ -1,4 +1,5 @@
 """The file format alone: splitting, parsing, refusing hostile input."""
+
 import datetime
 
 import pytest
@@ -109,6 +110,6 @@ def test_write_back_reuses_the_source_only_while_the_content_is_unchanged():
     assert documents.write_back(source, synced, doc.data, doc.body)[0] == source
     assert documents.write_back(source, synced, doc.data, doc.body, reformat=True)[0] == "---\ntitle: Hand\n---\nBody\n"
     changed = documents.write_back(source, synced, {"title": "Hand édité"}, doc.body)[0]
-    assert changed == "---\ntitle: \"Hand \\xE9dit\\xE9\"\n---\nBody\n"  # an ASCII file stays ASCII
+    assert changed == '---\ntitle: "Hand \\xE9dit\\xE9"\n---\nBody\n'  # an ASCII file stays ASCII
     jobs = [(source, synced, doc.data, doc.body, False)] * (documents.PARALLEL_MIN + 1)
     assert [text for text, _ in documents.write_back_many(jobs)] == [source] * len(jobs)

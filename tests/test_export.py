@@ -1,4 +1,5 @@
 """manage.py export_podcast: layout, narrowing, reformatting, edits made in the CMS."""
+
 import io
 
 import pytest

@@ -1,4 +1,5 @@
 """manage.py import_podcast: errors, conflicts, idempotence, drafts, images, dry runs."""
+
 import io
 
 import psycopg
@@ -397,7 +398,6 @@ def test_documents_are_written_back_in_order_whichever_process_dumps_them():
     expected = [documents.write_back(*job) for job in jobs]
     assert list(documents.write_back_many(iter(jobs), count=len(jobs))) == expected
     assert list(documents.write_back_many(jobs)) == expected
-
 
 
 # On PostgreSQL, an import of many new episodes, outside any transaction (as the command runs),

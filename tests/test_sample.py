@@ -1,4 +1,5 @@
 """The sample site that make run imports: every shape of the format, and a faithful round trip."""
+
 import pytest
 from django.core.management import call_command
 

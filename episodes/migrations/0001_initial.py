@@ -5,152 +5,246 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Episode',
+            name="Episode",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('slug', models.SlugField(help_text='The file name and the address of the page.', max_length=200, unique=True)),
-                ('title', models.CharField(max_length=500)),
-                ('short_title', models.CharField(blank=True, max_length=300)),
-                ('season', models.PositiveIntegerField(blank=True, null=True)),
-                ('number', models.PositiveIntegerField(blank=True, null=True, verbose_name='episode')),
-                ('image', models.FileField(blank=True, max_length=500, upload_to='images/podcast/', verbose_name='cover image')),
-                ('youtube_id', models.CharField(blank=True, max_length=100, verbose_name='YouTube id')),
-                ('anchor_id', models.CharField(blank=True, max_length=300, verbose_name='Anchor id')),
-                ('description', models.TextField(blank=True)),
-                ('intro', models.TextField(blank=True)),
-                ('topics', models.JSONField(blank=True, default=list)),
-                ('date_added', models.DateField(blank=True, null=True)),
-                ('date', models.DateField(blank=True, null=True)),
-                ('duration', models.CharField(blank=True, help_text='ISO 8601, e.g. PT00H58M42S.', max_length=40)),
-                ('body', models.TextField(blank=True, help_text='Markdown.', verbose_name='show notes')),
-                ('is_published', models.BooleanField(default=True, verbose_name='published')),
-                ('source_sha256', models.CharField(blank=True, editable=False, max_length=64)),
-                ('synced_digest', models.CharField(blank=True, editable=False, help_text='Fingerprint of the content at the last import or export; a different one now means it was edited in the CMS since.', max_length=64)),
-                ('layout', models.JSONField(blank=True, default=dict, editable=False)),
-                ('extra', models.TextField(blank=True, help_text='Keys of the file that have no field of their own, as YAML.', verbose_name='other front matter')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('source', models.TextField(blank=True, editable=False, help_text="The file's text when it was last imported or exported.")),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "slug",
+                    models.SlugField(
+                        help_text="The file name and the address of the page.", max_length=200, unique=True
+                    ),
+                ),
+                ("title", models.CharField(max_length=500)),
+                ("short_title", models.CharField(blank=True, max_length=300)),
+                ("season", models.PositiveIntegerField(blank=True, null=True)),
+                ("number", models.PositiveIntegerField(blank=True, null=True, verbose_name="episode")),
+                (
+                    "image",
+                    models.FileField(
+                        blank=True, max_length=500, upload_to="images/podcast/", verbose_name="cover image"
+                    ),
+                ),
+                ("youtube_id", models.CharField(blank=True, max_length=100, verbose_name="YouTube id")),
+                ("anchor_id", models.CharField(blank=True, max_length=300, verbose_name="Anchor id")),
+                ("description", models.TextField(blank=True)),
+                ("intro", models.TextField(blank=True)),
+                ("topics", models.JSONField(blank=True, default=list)),
+                ("date_added", models.DateField(blank=True, null=True)),
+                ("date", models.DateField(blank=True, null=True)),
+                ("duration", models.CharField(blank=True, help_text="ISO 8601, e.g. PT00H58M42S.", max_length=40)),
+                ("body", models.TextField(blank=True, help_text="Markdown.", verbose_name="show notes")),
+                ("is_published", models.BooleanField(default=True, verbose_name="published")),
+                ("source_sha256", models.CharField(blank=True, editable=False, max_length=64)),
+                (
+                    "synced_digest",
+                    models.CharField(
+                        blank=True,
+                        editable=False,
+                        help_text="Fingerprint of the content at the last import or export; a different one now means it was edited in the CMS since.",
+                        max_length=64,
+                    ),
+                ),
+                ("layout", models.JSONField(blank=True, default=dict, editable=False)),
+                (
+                    "extra",
+                    models.TextField(
+                        blank=True,
+                        help_text="Keys of the file that have no field of their own, as YAML.",
+                        verbose_name="other front matter",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "source",
+                    models.TextField(
+                        blank=True, editable=False, help_text="The file's text when it was last imported or exported."
+                    ),
+                ),
             ],
             options={
-                'ordering': ['season', 'number', 'id'],
+                "ordering": ["season", "number", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Guest',
+            name="Guest",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('short', models.SlugField(help_text='The file name and the address of the profile page.', max_length=200, unique=True, verbose_name='key')),
-                ('title', models.CharField(max_length=300, verbose_name='name')),
-                ('picture', models.FileField(blank=True, max_length=500, upload_to='images/authors/')),
-                ('bio', models.TextField(blank=True, help_text='Markdown.', verbose_name='biography')),
-                ('bio_short', models.TextField(blank=True, verbose_name='short biography')),
-                ('linkedin', models.CharField(blank=True, max_length=300, verbose_name='LinkedIn handle')),
-                ('twitter', models.CharField(blank=True, max_length=300, verbose_name='Twitter/X handle')),
-                ('github', models.CharField(blank=True, max_length=300, verbose_name='GitHub handle')),
-                ('web', models.URLField(blank=True, max_length=500, verbose_name='website')),
-                ('source_sha256', models.CharField(blank=True, editable=False, max_length=64)),
-                ('synced_digest', models.CharField(blank=True, editable=False, help_text='Fingerprint of the content at the last import or export; a different one now means it was edited in the CMS since.', max_length=64)),
-                ('layout', models.JSONField(blank=True, default=dict, editable=False)),
-                ('extra', models.TextField(blank=True, help_text='Keys of the file that have no field of their own, as YAML.', verbose_name='other front matter')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('source', models.TextField(blank=True, editable=False, help_text="The file's text when it was last imported or exported.")),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "short",
+                    models.SlugField(
+                        help_text="The file name and the address of the profile page.",
+                        max_length=200,
+                        unique=True,
+                        verbose_name="key",
+                    ),
+                ),
+                ("title", models.CharField(max_length=300, verbose_name="name")),
+                ("picture", models.FileField(blank=True, max_length=500, upload_to="images/authors/")),
+                ("bio", models.TextField(blank=True, help_text="Markdown.", verbose_name="biography")),
+                ("bio_short", models.TextField(blank=True, verbose_name="short biography")),
+                ("linkedin", models.CharField(blank=True, max_length=300, verbose_name="LinkedIn handle")),
+                ("twitter", models.CharField(blank=True, max_length=300, verbose_name="Twitter/X handle")),
+                ("github", models.CharField(blank=True, max_length=300, verbose_name="GitHub handle")),
+                ("web", models.URLField(blank=True, max_length=500, verbose_name="website")),
+                ("source_sha256", models.CharField(blank=True, editable=False, max_length=64)),
+                (
+                    "synced_digest",
+                    models.CharField(
+                        blank=True,
+                        editable=False,
+                        help_text="Fingerprint of the content at the last import or export; a different one now means it was edited in the CMS since.",
+                        max_length=64,
+                    ),
+                ),
+                ("layout", models.JSONField(blank=True, default=dict, editable=False)),
+                (
+                    "extra",
+                    models.TextField(
+                        blank=True,
+                        help_text="Keys of the file that have no field of their own, as YAML.",
+                        verbose_name="other front matter",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "source",
+                    models.TextField(
+                        blank=True, editable=False, help_text="The file's text when it was last imported or exported."
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'person',
-                'verbose_name_plural': 'people',
-                'ordering': ['title'],
+                "verbose_name": "person",
+                "verbose_name_plural": "people",
+                "ordering": ["title"],
             },
         ),
         migrations.CreateModel(
-            name='Appearance',
+            name="Appearance",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('position', models.PositiveIntegerField(default=0)),
-                ('episode', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='appearances', to='episodes.episode')),
-                ('guest', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='appearances', to='episodes.guest')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("position", models.PositiveIntegerField(default=0)),
+                (
+                    "episode",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="appearances", to="episodes.episode"
+                    ),
+                ),
+                (
+                    "guest",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="appearances", to="episodes.guest"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['position', 'id'],
+                "ordering": ["position", "id"],
             },
         ),
         migrations.AddField(
-            model_name='episode',
-            name='guests',
-            field=models.ManyToManyField(blank=True, related_name='episodes', through='episodes.Appearance', to='episodes.guest'),
+            model_name="episode",
+            name="guests",
+            field=models.ManyToManyField(
+                blank=True, related_name="episodes", through="episodes.Appearance", to="episodes.guest"
+            ),
         ),
         migrations.CreateModel(
-            name='PlatformLink',
+            name="PlatformLink",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('platform', models.CharField(max_length=50)),
-                ('url', models.CharField(help_text='An http(s) address, or TODO.', max_length=1000)),
-                ('position', models.PositiveIntegerField(default=0)),
-                ('episode', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='links', to='episodes.episode')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("platform", models.CharField(max_length=50)),
+                ("url", models.CharField(help_text="An http(s) address, or TODO.", max_length=1000)),
+                ("position", models.PositiveIntegerField(default=0)),
+                (
+                    "episode",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="links", to="episodes.episode"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['position', 'id'],
+                "ordering": ["position", "id"],
             },
         ),
         migrations.CreateModel(
-            name='QuotableClip',
+            name="QuotableClip",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('position', models.PositiveIntegerField(default=0)),
-                ('name', models.CharField(max_length=500)),
-                ('start_offset', models.PositiveIntegerField(blank=True, null=True)),
-                ('end_offset', models.PositiveIntegerField(blank=True, null=True)),
-                ('url', models.CharField(blank=True, max_length=1000)),
-                ('keys', models.CharField(blank=True, editable=False, help_text="The file's key order.", max_length=100)),
-                ('episode', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='clips', to='episodes.episode')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("position", models.PositiveIntegerField(default=0)),
+                ("name", models.CharField(max_length=500)),
+                ("start_offset", models.PositiveIntegerField(blank=True, null=True)),
+                ("end_offset", models.PositiveIntegerField(blank=True, null=True)),
+                ("url", models.CharField(blank=True, max_length=1000)),
+                (
+                    "keys",
+                    models.CharField(blank=True, editable=False, help_text="The file's key order.", max_length=100),
+                ),
+                (
+                    "episode",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="clips", to="episodes.episode"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['position', 'id'],
+                "ordering": ["position", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Section',
+            name="Section",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('position', models.PositiveIntegerField()),
-                ('title', models.CharField(max_length=500)),
-                ('episode', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='sections', to='episodes.episode')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("position", models.PositiveIntegerField()),
+                ("title", models.CharField(max_length=500)),
+                (
+                    "episode",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="sections", to="episodes.episode"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['position'],
+                "ordering": ["position"],
             },
         ),
         migrations.CreateModel(
-            name='TranscriptLine',
+            name="TranscriptLine",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('position', models.PositiveIntegerField()),
-                ('text', models.TextField()),
-                ('speaker', models.TextField(blank=True, help_text='As written in the file, e.g. a first name.')),
-                ('sec', models.PositiveIntegerField(blank=True, null=True, verbose_name='second')),
-                ('time', models.CharField(blank=True, help_text='As written, e.g. 12:34.', max_length=20)),
-                ('keys', models.CharField(blank=True, editable=False, help_text="The file's key order.", max_length=40)),
-                ('episode', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='lines', to='episodes.episode')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("position", models.PositiveIntegerField()),
+                ("text", models.TextField()),
+                ("speaker", models.TextField(blank=True, help_text="As written in the file, e.g. a first name.")),
+                ("sec", models.PositiveIntegerField(blank=True, null=True, verbose_name="second")),
+                ("time", models.CharField(blank=True, help_text="As written, e.g. 12:34.", max_length=20)),
+                (
+                    "keys",
+                    models.CharField(blank=True, editable=False, help_text="The file's key order.", max_length=40),
+                ),
+                (
+                    "episode",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="lines", to="episodes.episode"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['position'],
+                "ordering": ["position"],
             },
         ),
         migrations.AddIndex(
-            model_name='episode',
-            index=models.Index(fields=['season', 'number'], name='episodes_ep_season_882f66_idx'),
+            model_name="episode",
+            index=models.Index(fields=["season", "number"], name="episodes_ep_season_882f66_idx"),
         ),
         migrations.AddConstraint(
-            model_name='appearance',
-            constraint=models.UniqueConstraint(fields=('episode', 'guest'), name='unique_guest_per_episode'),
+            model_name="appearance",
+            constraint=models.UniqueConstraint(fields=("episode", "guest"), name="unique_guest_per_episode"),
         ),
     ]
