@@ -15,6 +15,7 @@ restore included), and the importer.
 """
 
 import hashlib
+import threading
 from functools import wraps
 
 from django.conf import settings
@@ -50,7 +51,13 @@ def current_version():
     return f"{number}.{int(changed_at.timestamp() * 1_000_000):x}"
 
 
+# How many times this thread has moved the version: AdminWritesMiddleware moves it only for
+# requests that did not already (see there).
+_bumps = threading.local()
+
+
 def _bump():
+    _bumps.count = getattr(_bumps, "count", 0) + 1
     now = timezone.now()
     if ContentVersion.objects.filter(pk=1).update(number=F("number") + 1, changed_at=now):
         return
@@ -96,13 +103,15 @@ for _model in (Episode, Guest):
 class AdminWritesMiddleware:
     """Every write a staff member makes in the podcast's part of the admin counts as a content
     change: the admin's bulk tools update rows without model signals, and one rule here cannot
-    miss any of them. Logging in, or managing users, changes no page."""
+    miss any of them. Logging in, or managing users, changes no page. A request whose own commit
+    moved the version already (a save through the models) does not move it a second time."""
 
     def __init__(self, get_response):
         self.get_response = get_response
         self.prefix = None
 
     def __call__(self, request):
+        before = getattr(_bumps, "count", 0)
         response = self.get_response(request)
         if self.prefix is None:
             self.prefix = reverse("admin:app_list", args=[Episode._meta.app_label])
@@ -112,6 +121,7 @@ class AdminWritesMiddleware:
             and request.path.startswith(self.prefix)
             and getattr(request, "user", None) is not None
             and request.user.is_staff
+            and getattr(_bumps, "count", 0) == before
         ):
             content_changed()
         return response
