@@ -860,6 +860,10 @@ class Importer:
 
 # Below this many new episodes an import writes through one connection (see NewRows).
 SPLIT_MIN = 8
+# How long a statement of the shared writing may wait for a lock. The two connections must never
+# wait for each other (each would wait for the other's commit, for ever): should a new constraint
+# make them, this turns the wait into an error, and the files are written one by one instead.
+SHARED_LOCK_TIMEOUT = "60s"
 
 
 class NewRows:
@@ -907,6 +911,9 @@ class NewRows:
                 importer.guest_ids.setdefault(source.key, self.person_ids[id(source)])
             self.episode_ids = iter(self.main.draw_ids(Episode, new_episodes))
             self.savepoint = transaction.savepoint()
+            if len(self.shares) > 1:
+                # For the shared writing: _finish sets it back, a rollback to the savepoint undoes it.
+                self.lock_timeout = self.main.set_lock_timeout(SHARED_LOCK_TIMEOUT)
         except BaseException as exc:
             self.__exit__(type(exc), exc, exc.__traceback__)
             raise
@@ -933,9 +940,7 @@ class NewRows:
                 entry.images = [columns.get("picture", "")]
             else:
                 parsed = importer._episode_data(source, doc, sha)
-                # Two files of one slug (a draft beside its episode, say) go to the same share:
-                # across two, the second would wait for the first's commit, which waits for it.
-                share = self.slugs.setdefault(source.key, min(self.shares, key=lambda share: share.load))
+                share = self._share_for(source)
                 pk = parsed.fields["id"] = next(self.episode_ids)
                 self.guests_named.update(parsed.guests)
                 share.queue(Episode, *model_row(Episode, parsed.fields))
@@ -950,6 +955,12 @@ class NewRows:
             importer._invalid(source, outcome, exc)
         except DatabaseError:
             self._fail()
+
+    def _share_for(self, source):
+        """The share that writes a new episode: the one with less transcript so far, or the one
+        that has its slug already (a draft beside its episode, say). Across two shares, the
+        second row of a slug would wait for the first's commit, which waits for it."""
+        return self.slugs.setdefault(source.key, min(self.shares, key=lambda share: share.load))
 
     def _fail(self):
         self.failed = True
@@ -1022,6 +1033,7 @@ class NewRows:
                     self.committed = self.first
                     if late:
                         copy_rows(self.main.cursor.cursor, Appearance, *late)
+                    self.main.set_lock_timeout(self.lock_timeout)  # back to what it was
         except DatabaseError:
             self._fail()
 
@@ -1060,10 +1072,18 @@ class _Share:
             wrapper.set_autocommit(False)
         self.cursor = wrapper.cursor()
         if own_transaction:
-            self.cursor.execute("SET LOCAL synchronous_commit = off")  # as Importer.run_sources
+            self.cursor.execute("SET LOCAL synchronous_commit = off")  # as Importer._write
+            self.set_lock_timeout(SHARED_LOCK_TIMEOUT)
         self._lines = self.lines = None  # the COPY's context manager and the COPY, while open
         self.tables = {}  # model -> (columns, rows)
         self.load = 0  # characters of transcript sent: the text search's work
+
+    def set_lock_timeout(self, value):
+        """Set ``lock_timeout`` for the rest of the transaction; what it was."""
+        self.cursor.execute("SELECT current_setting('lock_timeout')")
+        (before,) = self.cursor.fetchone()
+        self.cursor.execute("SELECT set_config('lock_timeout', %s, true)", [value])
+        return before
 
     def draw_ids(self, model, count):
         if not count:

@@ -494,6 +494,25 @@ def test_two_files_of_one_slug_go_to_one_connection(bigger_site, shares):
 
 @two_connections
 @pytest.mark.django_db(transaction=True)
+def test_should_the_two_connections_wait_for_each_other_the_files_go_one_by_one(bigger_site, shares, monkeypatch):
+    # The safety net under the rule above: without it, the two rows of one slug on two
+    # connections would wait for each other for ever; with a lock timeout, the wait is an error.
+    from episodes import sync
+
+    monkeypatch.setattr(sync, "SHARED_LOCK_TIMEOUT", "200ms")
+    monkeypatch.setattr(sync.NewRows, "_share_for", lambda rows, source: min(rows.shares, key=lambda s: s.load))
+    sites.write(bigger_site / "_podcast/_first.md", sites.episode("first", title="Draft of first"))
+    code, out, err = run_import(bigger_site, "--include-drafts")
+    assert code == 1 and "first.md: failed: the database refused it" in err and "_first.md: failed" not in err
+    assert shares == [] and "Episodes: 6 created" in out
+    assert_written_whole(*SLUGS)
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW lock_timeout")
+        assert cursor.fetchone()[0] == "0"  # the import's own setting did not outlive it
+
+
+@two_connections
+@pytest.mark.django_db(transaction=True)
 def test_a_failure_after_the_second_connection_committed_writes_the_rest_one_by_one(bigger_site, shares, monkeypatch):
     from episodes import sync
 
