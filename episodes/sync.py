@@ -897,6 +897,7 @@ class NewRows:
         new_people = [source for source, _, _, _ in work if source.kind == "person" and self.takes(source)]
         new_episodes = sum(source.kind == "episode" and self.takes(source) for source, _, _, _ in work)
         self.guests_named = set()  # the guests of the episodes written here
+        self.copied_early = set()  # images not in storage before _copy_images_early put them there
         self.slugs = {}  # slug -> the share that has it
         self.committed = None
         self.main = _Share(connection)
@@ -969,15 +970,25 @@ class NewRows:
                 share.abandon()
 
     def _copy_images_early(self):
-        """Copy the new files' images into media storage while the server is still indexing
-        their lines: the copies made after the commit (``Importer._copy``) then find them in
-        place, and report any error. Should the database refuse the files after all, their
-        images stay in storage unreferenced, and the next import finds them there."""
+        """Copy the new files' images into media storage while the server is still writing
+        their rows: the copies made after the commit (``Importer._copy``) then find them in place,
+        and report any error. Those that were not in storage before are noted, to be removed
+        again should their files not get in after all (``_remove_unused_copies``)."""
+        storage = self.importer.storage
         for entry in self.entries:
             for name in entry.images or ():
                 found = entry.source.root / name if name and entry.source.root else None
                 if found is not None and found.is_file():
-                    self.importer._copy(found, name)
+                    new = not storage.exists(name)
+                    if self.importer._copy(found, name) is None and new:
+                        self.copied_early.add(name)
+
+    def _remove_unused_copies(self):
+        """Remove the images copied early that no file written now names."""
+        used = {name for entry in self.entries if entry.outcome.status == "created" for name in entry.images or ()}
+        for name in sorted(self.copied_early - used):
+            with contextlib.suppress(OSError):
+                self.importer.storage.delete(name)
 
     def write(self, copies):
         """Write what is queued, then record each file's outcome."""
@@ -1012,6 +1023,7 @@ class NewRows:
                 except DocumentError as exc:
                     doc = exc
                 importer._apply(entry.source, entry.outcome, doc, entry.sha, copies)
+            self._remove_unused_copies()
             return
         transaction.savepoint_commit(self.savepoint)
         for entry in self.entries:

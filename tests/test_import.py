@@ -335,12 +335,16 @@ def test_a_file_the_database_refuses_fails_alone_and_the_others_are_written(site
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="what PostgreSQL cannot store")
 @pytest.mark.parametrize("line", [{"line": "a\0b"}, {"line": "fine", "sec": 2**40}])
-def test_a_line_postgresql_cannot_store_fails_its_file_alone(site, line):
+def test_a_line_postgresql_cannot_store_fails_its_file_alone(site, line, media_root):
     sites.write(site / "_podcast/odd.md", sites.episode("odd", transcript=[line]))
+    (site / "images/podcast/odd.jpg").write_bytes(b"\xff\xd8\xff cover")
     code, out, err = run_import(site)
     assert code == 1 and "odd.md: failed: the database refused it" in err
     assert "Episodes: 2 created" in out and not Episode.objects.filter(slug="odd").exists()
     assert TranscriptLine.objects.count() == 6
+    # Images are copied while the rows are written: the refused file's is removed again.
+    assert (media_root / "images/podcast/first.jpg").is_file()
+    assert not (media_root / "images/podcast/odd.jpg").exists()
 
 
 def test_new_episodes_are_written_as_save_would_write_them(site):
@@ -426,6 +430,7 @@ def shares(monkeypatch):
 def bigger_site(site):
     for number in range(3, 7):
         sites.write(site / f"_podcast/ep{number}.md", sites.episode(f"ep{number}", guests=["bob"], episode=number))
+        (site / f"images/podcast/ep{number}.jpg").write_bytes(b"\xff\xd8\xff cover")
     return site
 
 
@@ -465,17 +470,20 @@ def test_new_episodes_are_shared_between_two_connections_and_all_committed(bigge
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("line", [{"line": "a\0b"}, {"line": "fine", "sec": 2**40}])
 @pytest.mark.parametrize("slug", ["aaa-odd", "ep3z-odd"])
-def test_a_line_refused_on_either_connection_fails_its_file_alone(bigger_site, shares, line, slug):
+def test_a_line_refused_on_either_connection_fails_its_file_alone(bigger_site, shares, line, slug, media_root):
     # Episodes go to the share with less transcript, the second connection's first: the first
     # file in name order (aaa-odd) goes to it, the one after ep3 (ep3z-odd) to the main one. A
     # COPY refused on either rolls both back, and every file is written again one by one.
     sites.write(bigger_site / f"_podcast/{slug}.md", sites.episode(slug, transcript=[line]))
+    (bigger_site / f"images/podcast/{slug}.jpg").write_bytes(b"\xff\xd8\xff cover")
     code, out, err = run_import(bigger_site)
     assert code == 1 and f"{slug}.md: failed: the database refused it" in err
     assert "Episodes: 6 created" in out and not Episode.objects.filter(slug=slug).exists()
     assert shares == []  # nothing committed on the side
     assert_written_whole(*SLUGS)
     assert TranscriptLine.objects.count() == 18
+    images = {path.name for path in (media_root / "images/podcast").iterdir()}
+    assert images == {f"{slug}.jpg" for slug in SLUGS}
 
 
 @two_connections
