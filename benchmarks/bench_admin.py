@@ -14,6 +14,7 @@ import statistics
 import sys
 import tempfile
 import time
+import warnings
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -61,6 +62,9 @@ def run(args, work):
     os.environ["DEBUG"] = "0"
     os.environ.setdefault("SECRET_KEY", "bench-only")
     os.environ["ALLOWED_HOSTS"] = "testserver"
+    os.environ["HTTPS"] = "0"  # plain HTTP, as make serve runs locally: no redirect to https
+    # WhiteNoise serves STATIC_ROOT once collectstatic has filled it (make serve); not needed here.
+    warnings.filterwarnings("ignore", "No directory at", UserWarning)
     import django
 
     django.setup()

@@ -14,6 +14,7 @@ import statistics
 import sys
 import tempfile
 import time
+import warnings
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -25,6 +26,10 @@ def setup(site_root):
     os.environ["DEBUG"] = "0"
     os.environ.setdefault("SECRET_KEY", "benchmark")
     os.environ["ALLOWED_HOSTS"] = "testserver"
+    os.environ["HTTPS"] = "0"  # plain HTTP, as make serve runs locally: no redirect to https
+    # WhiteNoise serves STATIC_ROOT once collectstatic has filled it (make serve); not needed here.
+    warnings.filterwarnings("ignore", "No directory at", UserWarning)
+    os.environ["PAGE_CACHE_SECONDS"] = "0"  # every request renders (caching.cached_page)
     scratch = None
     if site_root:
         scratch = tempfile.TemporaryDirectory(prefix="bench-pages-")
