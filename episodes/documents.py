@@ -5,6 +5,7 @@ lines. This module reads and writes that shape with libyaml; it knows nothing of
 what the keys mean (that is ``sync``'s business).
 """
 
+import contextlib
 import gc
 import hashlib
 import io
@@ -133,12 +134,13 @@ def parse(raw: bytes) -> Document:
 PARALLEL_MIN = 16
 
 
-def parse_many(raws, parallel=True):
+def parse_many(raws, parallel=True, worker=None):
     """Parse documents in order, yielding each Document or the DocumentError it raised.
 
     With many documents a second process parses ahead while the caller writes the ones already
-    parsed to the database, so an import costs about the larger of the two, not their sum."""
-    for raw, result in zip(raws, _many(_parse_or_error, raws, parallel)):
+    parsed to the database, so an import costs about the larger of the two, not their sum.
+    ``worker``: that process, started earlier by ``parse_worker``."""
+    for raw, result in zip(raws, _many(_parse_or_error, raws, parallel, pool=worker)):
         if not isinstance(result, tuple):
             yield result
         elif result[0] == "error":
@@ -181,18 +183,38 @@ def _write_back_job(job):
     return write_back(*job)
 
 
-def _many(function, items, parallel=True, count=None, own_share=0):
-    """``map(function, items)``, in a worker process when there are many items; with
-    ``own_share`` n, every n-th item is left to this process, done when its turn to be yielded
-    comes (the worker meanwhile doing the next ones)."""
-    if not parallel or (len(items) if count is None else count) < PARALLEL_MIN or (os.cpu_count() or 1) < 2:
-        yield from map(function, items)
+@contextlib.contextmanager
+def parse_worker(expected):
+    """The worker process ``parse_many`` would start, started now if ``expected`` documents are
+    enough to want one (else None): its interpreter starts while the caller reads the files."""
+    if not _worker_helps(expected, True):
+        yield None
         return
+    with _worker_pool() as pool:
+        pool.submit(int)  # a process starts on the first task
+        yield pool
+
+
+def _worker_helps(count, parallel):
+    return parallel and count >= PARALLEL_MIN and (os.cpu_count() or 1) >= 2
+
+
+def _worker_pool():
     # spawn, not fork: a forked child would share the parent's open database connection.
     context = multiprocessing.get_context("spawn")
     # The worker only turns text into trees of plain values and back, which hold no reference
     # cycles: the cyclic garbage collector would find nothing, in a tenth of the worker's time.
-    with ProcessPoolExecutor(max_workers=1, mp_context=context, initializer=gc.disable) as pool:
+    return ProcessPoolExecutor(max_workers=1, mp_context=context, initializer=gc.disable)
+
+
+def _many(function, items, parallel=True, count=None, own_share=0, pool=None):
+    """``map(function, items)``, in a worker process when there are many items (``pool``, or
+    one of its own); with ``own_share`` n, every n-th item is left to this process, done when its
+    turn to be yielded comes (the worker meanwhile doing the next ones)."""
+    if pool is None and not _worker_helps(len(items) if count is None else count, parallel):
+        yield from map(function, items)
+        return
+    with contextlib.nullcontext(pool) if pool is not None else _worker_pool() as worker:
         own = {}  # index -> item, for this process
         drawn = []  # the indexes of all items
 
@@ -206,7 +228,7 @@ def _many(function, items, parallel=True, count=None, own_share=0):
 
         # map() takes every item at once (the worker starts on the first while later ones are
         # still being made), and gives the worker's results back in order.
-        results = pool.map(function, theirs(), chunksize=8)
+        results = worker.map(function, theirs(), chunksize=8)
         for index in drawn:
             yield function(own.pop(index)) if index in own else next(results)
 

@@ -631,32 +631,41 @@ class Importer:
             slug: (sha, published)
             for slug, sha, published in Episode.objects.values_list("slug", "source_sha256", "is_published")
         }
-        copies = []
-        work = []
         outer = connection.in_atomic_block
-        for source in sources:
-            outcome, raw, sha = self._precheck(source)
-            report.outcomes.append(outcome)
-            if raw is not None:
-                work.append((source, outcome, raw, sha))
-        if connection.vendor == "postgresql":
-            # New people are written last there (NewRows): episodes first, so that the server
-            # starts on their transcripts while the people are read.
-            work.sort(key=lambda item: item[0].kind == "person")
-        parsed = documents.parse_many([raw for _, _, raw, _ in work], parallel=self.parallel)
-        self.new_rows = None
-        try:
-            self._write(report, work, parsed, split=self.parallel and not outer and not self.dry_run, copies=copies)
-        except BaseException:
-            if self.new_rows is not None and self.new_rows.committed is not None:
-                content_changed()  # some of the new files are in (see NewRows): say so at once
-            raise
+        # A file with no row yet is parsed whatever its bytes: with many, the worker process that
+        # parses them starts now, while this one reads the files.
+        new = sum(not (source.draft and not self.include_drafts) and self._state(source) is None for source in sources)
+        with documents.parse_worker(new if self.parallel else 0) as worker:
+            copies = []
+            work = []
+            for source in sources:
+                outcome, raw, sha = self._precheck(source)
+                report.outcomes.append(outcome)
+                if raw is not None:
+                    work.append((source, outcome, raw, sha))
+            if connection.vendor == "postgresql":
+                # New people are written last there (NewRows): episodes first, so that the server
+                # starts on their transcripts while the people are read.
+                work.sort(key=lambda item: item[0].kind == "person")
+            parsed = documents.parse_many([raw for _, _, raw, _ in work], parallel=self.parallel, worker=worker)
+            self.new_rows = None
+            split = self.parallel and not outer and not self.dry_run
+            try:
+                self._write(report, work, parsed, split=split, copies=copies)
+            except BaseException:
+                if self.new_rows is not None and self.new_rows.committed is not None:
+                    content_changed()  # some of the new files are in (see NewRows): say so at once
+                raise
         if not self.dry_run:
             for source_path, name, outcome in copies:
                 error = self._copy(source_path, name)
                 if error:
                     outcome.warnings.append(f"image {name} could not be copied to media storage: {error}")
         return report
+
+    def _state(self, source):
+        """(sha, published or None) of the row a file would write, if there is one."""
+        return (self.guest_state if source.kind == "person" else self.episode_state).get(source.key)
 
     def _write(self, report, work, parsed, *, split, copies):
         """Write the parsed files, in one transaction (on PostgreSQL, with many new episodes, in
@@ -704,7 +713,7 @@ class Importer:
             outcome.message = f"cannot read the file: {exc.strerror}"
             return outcome, None, None
         sha = documents.sha256(raw)
-        state = (self.guest_state if source.kind == "person" else self.episode_state).get(source.key)
+        state = self._state(source)
         if state and state[0] == sha and state[1] in (None, not source.draft):
             outcome.status = "unchanged"
             return outcome, None, None

@@ -103,6 +103,19 @@ def test_parse_many_keeps_order_and_error_lines_across_processes():
         assert result.known_digest == result.content_digest() == documents.digest(alone.data, alone.body)
 
 
+def test_a_worker_started_early_parses_as_the_one_parse_many_starts():
+    raws = [f"---\ntitle: T{i}\n---\nbody {i}\n".encode() for i in range(documents.PARALLEL_MIN)]
+    with documents.parse_worker(1) as worker:
+        assert worker is None  # too few documents to want one
+    with documents.parse_worker(len(raws)) as worker:
+        assert worker is not None
+        results = list(documents.parse_many(raws, worker=worker))
+    assert [(r.data, r.body, r.known_digest) for r in results] == [
+        (d.data, d.body, d.known_digest) for d in documents.parse_many(raws)
+    ]
+    assert all(r.known_digest for r in results)  # parsed by the worker, not in this process
+
+
 def test_write_back_reuses_the_source_only_while_the_content_is_unchanged():
     source = '---\ntitle: "Hand"\n---\nBody\n'
     doc = documents.parse(source.encode())
