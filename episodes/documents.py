@@ -77,7 +77,7 @@ def digest(data, body) -> str:
 
     Pickle without its memo writes equal structures as equal bytes (repr would too, at three
     times the cost; this runs on every document of an import)."""
-    return hashlib.sha256(_content_pickle(data, body)).hexdigest()
+    return sha256(_content_pickle(data, body))
 
 
 def _content_pickle(data, body):
@@ -247,7 +247,7 @@ def _parse_or_error(raw):
     # the text again quicker than it would unpickle it), pickled as ``digest`` pickles it: the
     # digest the caller needs then costs this process a hash, and the caller nothing.
     content = _content_pickle(doc.data, doc.body)
-    return ("document", content, hashlib.sha256(content).hexdigest(), doc.head, doc.closing)
+    return ("document", content, sha256(content), doc.head, doc.closing)
 
 
 _STR, _SEQ, _MAP = "tag:yaml.org,2002:str", "tag:yaml.org,2002:seq", "tag:yaml.org,2002:map"

@@ -930,8 +930,7 @@ class NewRows:
 
     def takes(self, source):
         """Whether ``source`` is new: a row that exists goes through ``Importer._apply``."""
-        state = self.importer.guest_state if source.kind == "person" else self.importer.episode_state
-        return source.key not in state
+        return self.importer._state(source) is None
 
     def add(self, source, outcome, doc, sha, raw):
         importer = self.importer
