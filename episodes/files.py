@@ -1,0 +1,49 @@
+"""Writing files so that a failure never leaves half of one: every file the CMS writes (an export,
+an upload waiting for confirmation) goes to a temporary file beside its target, is flushed to disk
+and renamed over it. A full disk or a read-only folder then leaves the old file whole, and the
+error names the file and says why.
+"""
+
+import contextlib
+import os
+import tempfile
+from pathlib import Path
+
+
+class FileWriteError(OSError):
+    """A file that could not be written; the message names it and the reason, for a person."""
+
+    def __init__(self, path, reason):
+        super().__init__(f"{path}: cannot be written ({reason}); the file there is as it was")
+        self.path = path
+        self.reason = reason
+
+
+def write_atomic(path, data, mode=0o644):
+    """Write ``data`` (bytes) to ``path``: all of it, or nothing changes there."""
+    path = Path(path)
+    temporary = None
+    try:
+        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.chmod(temporary, mode)
+        os.replace(temporary, path)
+        temporary = None
+    except OSError as exc:
+        raise FileWriteError(path, exc.strerror or str(exc)) from exc
+    finally:
+        if temporary is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(temporary)
+
+
+def copy_atomic(source, target, mode=0o644):
+    """Copy the file ``source`` (a binary stream or a path) to ``target``, atomically."""
+    if hasattr(source, "read"):
+        data = source.read()
+    else:
+        data = Path(source).read_bytes()
+    write_atomic(target, data, mode)
