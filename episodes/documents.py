@@ -300,27 +300,31 @@ class _Loader(_Resolve, SafeLoader):
     The safe loader builds every value through several generic Python calls (a generator per
     collection, a memo per node): with the tags' resolution (``_Resolve``), most of the time an
     import spends reading files, more than the parsing. This loader builds plain mappings,
-    sequences and strings directly; any other node (merge keys, explicit tags, an alias of a
-    collection) or any error makes it build the document again with PyYAML's own construction,
-    so the result, errors included, is always what ``yaml.load(front, SafeLoader)`` gives.
+    sequences and strings directly; any other node (merge keys, explicit tags) or any error makes
+    it build the document again with PyYAML's own construction, so the result, errors included,
+    is always what ``yaml.load(front, SafeLoader)`` gives, except for what ``_check_nodes``
+    refuses first.
     """
 
-    def __init__(self, stream):
+    def __init__(self, stream, aliases_possible=True):
         super().__init__(stream)
         self._prepare_resolve()
-        self.unshared = False  # True when the direct construction built the document
+        self.aliases_possible = aliases_possible
 
     def construct_document(self, node):
+        if self.aliases_possible:
+            _check_nodes(node, aliases_possible=True)
         try:
-            data = self._build(node, set())
+            data = self._build(node)
         except Exception:  # noqa: BLE001 - _Unusual, or an error PyYAML may report differently (or first)
             self.constructed_objects, self.recursive_objects = {}, {}
+            if not self.aliases_possible:  # the tags are only met here: _build leaves them to PyYAML
+                _check_nodes(node, aliases_possible=False)
             return super().construct_document(node)
         self.constructed_objects = {}
-        self.unshared = True
         return data
 
-    def _build(self, node, seen):
+    def _build(self, node):
         kind = node.__class__
         tag = node.tag
         if kind is yaml.ScalarNode:
@@ -329,20 +333,65 @@ class _Loader(_Resolve, SafeLoader):
             if tag in _MERGE_OR_VALUE:
                 raise _Unusual
             return self.construct_object(node)  # numbers, dates, booleans, null: PyYAML's own
-        if node in seen:  # an alias of a collection
-            raise _Unusual
-        seen.add(node)
         build = self._build
         if kind is yaml.MappingNode and tag == _MAP:
             data = {}
             for key_node, value_node in node.value:
                 if key_node.__class__ is not yaml.ScalarNode or key_node.tag in _MERGE_OR_VALUE:
                     raise _Unusual
-                data[build(key_node, seen)] = build(value_node, seen)
+                data[build(key_node)] = build(value_node)
             return data
         if kind is yaml.SequenceNode and tag == _SEQ:
-            return [build(item, seen) for item in node.value]
+            return [build(item) for item in node.value]
         raise _Unusual
+
+
+# Tags PyYAML's safe loader builds as tuples or sets: a set's order differs from one process to
+# the next (string hashing is salted), a tuple is written back as a list, so neither would come
+# back from the database as it was read, and the file would look changed when it is not.
+_UNSUPPORTED_TAGS = {
+    "tag:yaml.org,2002:omap": "!!omap",
+    "tag:yaml.org,2002:pairs": "!!pairs",
+    "tag:yaml.org,2002:set": "!!set",
+}
+
+
+class _Refused(Exception):
+    """Raised from inside the loader; ``load`` makes it a DocumentError with the file's line."""
+
+    def __init__(self, message, mark):
+        super().__init__(message)
+        self.message = message
+        self.mark = mark
+
+
+def _check_nodes(root, aliases_possible):
+    """Refuse any alias (a node reached twice: ``*name`` repeats what ``&name`` wrote, and a few
+    hundred bytes of them expand to gigabytes, scalars as well as lists) and the tags above.
+    Aliases need an anchor: a front matter without ``&`` has none, and only the tags are looked
+    for (on the nodes of collections, a tenth of all)."""
+    seen = set()
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if node.tag in _UNSUPPORTED_TAGS:
+            tag = _UNSUPPORTED_TAGS[node.tag]
+            raise _Refused(f"{tag} is not supported; write a plain mapping or list instead", node.start_mark)
+        if aliases_possible:
+            if id(node) in seen:
+                raise _Refused(
+                    "YAML aliases (&anchor / *alias) are refused; write the value out in full", node.start_mark
+                )
+            seen.add(id(node))
+        kind = node.__class__
+        if kind is yaml.MappingNode:
+            children = [part for pair in node.value for part in pair]
+        elif kind is yaml.SequenceNode:
+            children = node.value
+        else:
+            continue
+        # Without anchors only collections can be refused: scalars are not looked at.
+        stack.extend(children if aliases_possible else (c for c in children if c.__class__ is not yaml.ScalarNode))
 
 
 def load(front: str, first_line=1):
@@ -355,9 +404,12 @@ def load(front: str, first_line=1):
         steps = map(_BRACKET_STEP.__getitem__, _BRACKETS.findall(front))
         if max(accumulate(steps)) > MAX_FLOW_DEPTH:
             raise DocumentError(f"the front matter nests brackets more than {MAX_FLOW_DEPTH} deep")
-    loader = _Loader(front)
+    loader = _Loader(front, aliases_possible="&" in front)
     try:
         data = loader.get_single_data()
+    except _Refused as exc:
+        line = exc.mark.line + first_line if exc.mark is not None else None
+        raise DocumentError(exc.message, line) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + first_line if mark is not None else None
@@ -371,27 +423,7 @@ def load(front: str, first_line=1):
         raise DocumentError(f"YAML error: {exc}") from None
     finally:
         loader.dispose()
-    if not loader.unshared:  # built directly, it has no collection twice
-        refuse_aliases(data)
     return data
-
-
-def refuse_aliases(data):
-    """Refuse a collection that appears twice: a YAML alias, the root of 'billion laughs'."""
-    seen = set()
-    stack = [data]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, dict):
-            children = node.values()
-        elif isinstance(node, list):
-            children = node
-        else:
-            continue
-        if id(node) in seen:
-            raise DocumentError("YAML aliases (&anchor / *alias) of lists or mappings are not supported")
-        seen.add(id(node))
-        stack.extend(child for child in children if isinstance(child, (dict, list)))
 
 
 class _Dumper(_Resolve, SafeDumper):

@@ -126,3 +126,38 @@ def test_write_back_reuses_the_source_only_while_the_content_is_unchanged():
     assert changed == '---\ntitle: "Hand \\xE9dit\\xE9"\n---\nBody\n'  # an ASCII file stays ASCII
     jobs = [(source, synced, doc.data, doc.body, False)] * (documents.PARALLEL_MIN + 1)
     assert [text for text, _ in documents.write_back_many(jobs)] == [source] * len(jobs)
+
+
+def test_a_scalar_alias_is_refused_before_it_is_expanded():
+    # 100 KiB written once and repeated a thousand times would be 100 MB in the database.
+    big = "x" * 100 * 1024
+    front = f'intro: &big "{big}"\n' + "".join(f"k{n}: *big\n" for n in range(1000))
+    with pytest.raises(DocumentError, match="aliases") as caught:
+        documents.parse(("---\ntitle: A\n" + front + "---\n").encode())
+    assert caught.value.line == 3  # where the anchor is written
+
+
+@pytest.mark.parametrize(
+    "front",
+    [
+        "a: &x text\nb: *x\n",
+        "transcript:\n- line: &l hi\n- line: *l\n",
+        "base: &b {x: 1}\nm:\n  <<: *b\n  y: 2\n",
+        "a: &n 1\nb: [*n, *n]\n",
+    ],
+)
+def test_every_alias_is_refused(front):
+    with pytest.raises(DocumentError, match="aliases"):
+        documents.load(front)
+
+
+def test_an_anchor_without_an_alias_and_an_ampersand_in_text_are_kept():
+    assert documents.load("a: &x text\nb: Q&A\n") == {"a": "text", "b": "Q&A"}
+
+
+@pytest.mark.parametrize("tag", ["!!omap", "!!pairs", "!!set"])
+def test_tags_whose_values_would_not_round_trip_are_refused(tag):
+    value = "{x, y}" if tag == "!!set" else "[{x: 1}, {y: 2}]"
+    with pytest.raises(DocumentError, match=tag) as caught:
+        documents.parse(f"---\ntitle: A\nother: {tag} {value}\n---\n".encode())
+    assert caught.value.line == 3

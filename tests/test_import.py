@@ -381,8 +381,8 @@ def test_files_are_read_and_written_as_pyyaml_would(tmp_path):
             with pytest.raises(documents.DocumentError):
                 documents.load(front)
             continue
-        if front.startswith("a: &x ["):
-            with pytest.raises(documents.DocumentError, match="aliases"):
+        if "&" in front or "!!set" in front:  # every alias, and a set, are refused (test_documents)
+            with pytest.raises(documents.DocumentError):
                 documents.load(front)
             continue
         assert documents.load(front) == expected
