@@ -13,16 +13,14 @@ column, as YAML.
 
 import contextlib
 import datetime
-import functools
 import re
 import shutil
-import threading
 from collections import defaultdict, namedtuple
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from django.core.files.storage import FileSystemStorage, default_storage
-from django.db import DatabaseError, connection, connections, transaction
+from django.db import DatabaseError, OperationalError, connection, transaction
 
 from . import documents
 from .caching import content_changed
@@ -568,6 +566,30 @@ class SyncError(Exception):
     pass
 
 
+IMPORT_BUSY = (
+    "Another import is running on this database; nothing was imported. Run this one again when it has finished."
+)
+# The key of the PostgreSQL advisory lock that an import holds (any number, the same everywhere).
+IMPORT_LOCK_KEY = 7_316_852_902
+
+
+def exclusive_import():
+    """Make the current transaction the only import running, or raise SyncError at once.
+
+    Two imports at once would each decide from rows the other is about to write, and the second
+    would wait on the first's new rows. On PostgreSQL a transaction-level advisory lock says
+    which runs; on SQLite every transaction takes the write lock as it begins (``transaction_mode``
+    IMMEDIATE, see settings), so a second import waits for the first there, up to the database's
+    timeout, then stops with the same sentence."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [IMPORT_LOCK_KEY])
+        (locked,) = cursor.fetchone()
+    if not locked:
+        raise SyncError(IMPORT_BUSY)
+
+
 @dataclass
 class Source:
     """A file to import: where it is, what it is, and the site root its images are under."""
@@ -625,18 +647,43 @@ class Importer:
 
     def run_sources(self, sources):
         report = Report(dry_run=self.dry_run)
+        copies = []
+        try:
+            # One transaction for the whole import, each file in a savepoint of its own: what
+            # the import reads of the rows (and decides from) is what it writes over.
+            with transaction.atomic():
+                exclusive_import()
+                self._read_state()
+                self._import(report, sources, copies)
+                if self.dry_run:
+                    transaction.set_rollback(True)
+                elif any(outcome.status in ("created", "updated") for outcome in report.outcomes):
+                    # Rows written by COPY and bulk statements send no model signals.
+                    content_changed()
+        except OperationalError as exc:
+            if connection.vendor == "sqlite" and "locked" in str(exc):
+                raise SyncError(IMPORT_BUSY) from None
+            raise
+        if not self.dry_run:
+            for source_path, name, outcome in copies:
+                error = self._copy(source_path, name)
+                if error:
+                    outcome.warnings.append(f"image {name} could not be copied to media storage: {error}")
+        return report
+
+    def _read_state(self):
         self.guest_ids = dict(Guest.objects.values_list("short", "id"))
         self.guest_state = {short: (sha, None) for short, sha in Guest.objects.values_list("short", "source_sha256")}
         self.episode_state = {
             slug: (sha, published)
             for slug, sha, published in Episode.objects.values_list("slug", "source_sha256", "is_published")
         }
-        outer = connection.in_atomic_block
+
+    def _import(self, report, sources, copies):
         # A file with no row yet is parsed whatever its bytes: with many, the worker process that
         # parses them starts now, while this one reads the files.
         new = sum(not (source.draft and not self.include_drafts) and self._state(source) is None for source in sources)
         with documents.parse_worker(new if self.parallel else 0) as worker:
-            copies = []
             work = []
             for source in sources:
                 outcome, raw, sha = self._precheck(source)
@@ -648,58 +695,35 @@ class Importer:
                 # starts on their transcripts while the people are read.
                 work.sort(key=lambda item: item[0].kind == "person")
             parsed = documents.parse_many([raw for _, _, raw, _ in work], parallel=self.parallel, worker=worker)
-            self.new_rows = None
-            split = self.parallel and not outer and not self.dry_run
-            try:
-                self._write(report, work, parsed, split=split, copies=copies)
-            except BaseException:
-                if self.new_rows is not None and self.new_rows.committed is not None:
-                    content_changed()  # some of the new files are in (see NewRows): say so at once
-                raise
-        if not self.dry_run:
-            for source_path, name, outcome in copies:
-                error = self._copy(source_path, name)
-                if error:
-                    outcome.warnings.append(f"image {name} could not be copied to media storage: {error}")
-        return report
+            self._write(work, parsed, copies)
 
     def _state(self, source):
         """(sha, published or None) of the row a file would write, if there is one."""
         return (self.guest_state if source.kind == "person" else self.episode_state).get(source.key)
 
-    def _write(self, report, work, parsed, *, split, copies):
-        """Write the parsed files, in one transaction (on PostgreSQL, with many new episodes, in
-        two: see ``NewRows``). ``split``: whether a second connection may take a share."""
-        with transaction.atomic():
-            if connection.vendor == "postgresql":
-                # Waiting for the disk at commit adds nothing here: the import is all or nothing
-                # per file, and a crash before the commit loses only this run, which can be redone.
-                with connection.cursor() as cursor:
-                    cursor.execute("SET LOCAL synchronous_commit = off")
-            # On PostgreSQL new rows go in together (see NewRows); rows that exist already are
-            # written file by file once those are in.
-            new_rows = self.new_rows = (
-                NewRows(self, work, split=split) if connection.vendor == "postgresql" and work else None
-            )
-            existing = []
-            with new_rows or contextlib.nullcontext():
-                for done, ((source, outcome, raw, sha), doc) in enumerate(zip(work, parsed), 1):
-                    if new_rows is None:
-                        self._apply(source, outcome, doc, sha, copies)
-                    elif new_rows.takes(source):
-                        new_rows.add(source, outcome, doc, sha, raw)
-                    else:
-                        existing.append((source, outcome, doc, sha))
-                    self.progress(done, len(work))
-                if new_rows is not None:
-                    new_rows.write(copies)
-            for source, outcome, doc, sha in existing:
-                self._apply(source, outcome, doc, sha, copies)
-            if self.dry_run:
-                transaction.set_rollback(True)
-            elif any(outcome.status in ("created", "updated") for outcome in report.outcomes):
-                # Rows written by COPY and bulk statements send no model signals.
-                content_changed()
+    def _write(self, work, parsed, copies):
+        """Write the parsed files: on PostgreSQL the new rows together (see ``NewRows``), then
+        the rows that exist already, file by file."""
+        if connection.vendor == "postgresql":
+            # Waiting for the disk at commit adds nothing here: the import is all or nothing per
+            # file, and a crash before the commit loses only this run, which can be redone.
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL synchronous_commit = off")
+        new_rows = NewRows(self, work) if connection.vendor == "postgresql" and work else None
+        existing = []
+        with new_rows or contextlib.nullcontext():
+            for done, ((source, outcome, raw, sha), doc) in enumerate(zip(work, parsed), 1):
+                if new_rows is None:
+                    self._apply(source, outcome, doc, sha, copies)
+                elif new_rows.takes(source):
+                    new_rows.add(source, outcome, doc, sha, raw)
+                else:
+                    existing.append((source, outcome, doc, sha))
+                self.progress(done, len(work))
+            if new_rows is not None:
+                new_rows.write(copies)
+        for source, outcome, doc, sha in existing:
+            self._apply(source, outcome, doc, sha, copies)
 
     def _precheck(self, source):
         """(outcome, raw bytes, sha) of a file; no bytes when there is nothing more to do."""
@@ -762,7 +786,11 @@ class Importer:
 
     def _person(self, source, doc, sha, outcome):
         columns = self._person_columns(source, doc, sha)
-        existing = Guest.objects.filter(short=source.key).first() if source.key in self.guest_state else None
+        existing = (
+            Guest.objects.select_for_update().filter(short=source.key).first()
+            if source.key in self.guest_state
+            else None
+        )
         if existing is not None:
             if self._conflict(existing, outcome):
                 return "conflict", []
@@ -798,7 +826,13 @@ class Importer:
     def _episode(self, source, doc, sha, outcome):
         parsed = self._episode_data(source, doc, sha)
         columns = parsed.fields
-        episode = Episode.objects.filter(slug=source.key).first() if source.key in self.episode_state else None
+        # Locked, then checked: an editor's save waits for this file, or this file for the save,
+        # and what is checked for edits is what is written over.
+        episode = (
+            Episode.objects.select_for_update().filter(slug=source.key).first()
+            if source.key in self.episode_state
+            else None
+        )
         if episode is not None:
             if episode.is_published == source.draft and source.draft:
                 raise DocumentError(f"a published episode {source.key!r} exists; the draft would replace it")
@@ -867,14 +901,6 @@ class Importer:
             return exc.strerror or str(exc)
 
 
-# Below this many new episodes an import writes through one connection (see NewRows).
-SPLIT_MIN = 8
-# How long a statement of the shared writing may wait for a lock. The two connections must never
-# wait for each other (each would wait for the other's commit, for ever): should a new constraint
-# make them, this turns the wait into an error, and the files are written one by one instead.
-SHARED_LOCK_TIMEOUT = "60s"
-
-
 class NewRows:
     """The rows of new people and episodes, written together (PostgreSQL).
 
@@ -883,22 +909,15 @@ class NewRows:
     of its lines) waits for ours on the next, and ours for it. Here ids are drawn from the
     sequences up front; transcript lines stream through a COPY as files are read, so that the
     server indexes them while this process converts the next files; the other rows follow at the
-    end, a COPY per table. Foreign keys are checked at the end (Django makes them deferrable), so
-    lines may come before their episode.
+    end, a COPY per table, and the foreign keys are checked then (Django makes them deferrable,
+    so lines may come before their episode).
 
-    One server process indexes about as fast as this one reads, so with many new episodes a
-    second connection (a ``_Share`` of its own) takes half of them, and the two indexes at once.
-    Each file is still written by one connection, in one transaction, so each is still all or
-    nothing. The second connection has the new people too, and commits first, once both have
-    written and checked everything; the episodes of the first connection then get their guests,
-    which are now committed, and are committed with the import's own transaction.
-
-    A file that fails its checks is left out. If the database refuses anything before the second
-    connection commits, both roll back and the same files are written again one by one
-    (``Importer._apply``), as they would have been without this.
+    All of it happens inside one savepoint of the import's transaction. A file that fails its
+    checks is left out. If the database refuses anything, the savepoint is rolled back and the
+    same files are written again one by one (``Importer._apply``), each all or nothing.
     """
 
-    def __init__(self, importer, work, split=False):
+    def __init__(self, importer, work):
         self.importer = importer
         self.guest_ids_before = dict(importer.guest_ids)
         self.entries = []
@@ -906,31 +925,32 @@ class NewRows:
         new_people = [source for source, _, _, _ in work if source.kind == "person" and self.takes(source)]
         new_episodes = sum(source.kind == "episode" and self.takes(source) for source, _, _, _ in work)
         self.guests_named = set()  # the guests of the episodes written here
-        self.copied_early = set()  # images not in storage before _copy_images_early put them there
-        self.slugs = {}  # slug -> the share that has it
-        self.committed = None
-        self.main = _Share(connection)
-        self.shares = [self.main]
+        self.cursor = connection.cursor()
+        self._lines = self.lines = None  # the lines' COPY: its context manager and the COPY, while open
+        self.tables = {}  # model -> (columns, rows), for a COPY each at the end
         try:
-            if split and new_episodes >= SPLIT_MIN:
-                self.shares.insert(0, _Share(connections.create_connection(connection.alias), own_transaction=True))
-            self.first = self.shares[0]  # the share that commits first: it writes the new people
-            # The new people's ids now: episodes may come first and name them.
-            self.person_ids = dict(zip(map(id, new_people), self.main.draw_ids(Guest, len(new_people))))
+            # The new people's ids now: episodes come first and name them.
+            self.person_ids = dict(zip(map(id, new_people), self._draw_ids(Guest, len(new_people))))
             for source in new_people:
                 importer.guest_ids.setdefault(source.key, self.person_ids[id(source)])
-            self.episode_ids = iter(self.main.draw_ids(Episode, new_episodes))
+            self.episode_ids = iter(self._draw_ids(Episode, new_episodes))
             self.savepoint = transaction.savepoint()
-            if len(self.shares) > 1:
-                # For the shared writing: _finish sets it back, a rollback to the savepoint undoes it.
-                self.lock_timeout = self.main.set_lock_timeout(SHARED_LOCK_TIMEOUT)
-        except BaseException as exc:
-            self.__exit__(type(exc), exc, exc.__traceback__)
+        except BaseException:
+            self.cursor.close()
             raise
 
     def takes(self, source):
         """Whether ``source`` is new: a row that exists goes through ``Importer._apply``."""
         return self.importer._state(source) is None
+
+    def _draw_ids(self, model, count):
+        if not count:
+            return []
+        self.cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+            [model._meta.db_table, model._meta.pk.column, count],
+        )
+        return [pk for (pk,) in self.cursor.fetchall()]
 
     def add(self, source, outcome, doc, sha, raw):
         importer = self.importer
@@ -942,61 +962,56 @@ class NewRows:
             if isinstance(doc, DocumentError):
                 raise doc
             if source.kind == "person":
-                share = self.first
                 columns = importer._person_columns(source, doc, sha)
                 columns["id"] = self.person_ids[id(source)]
-                share.queue(Guest, *model_row(Guest, columns))
+                self._queue(Guest, *model_row(Guest, columns))
                 entry.images = [columns.get("picture", "")]
             else:
                 parsed = importer._episode_data(source, doc, sha)
-                share = self._share_for(source)
                 pk = parsed.fields["id"] = next(self.episode_ids)
                 self.guests_named.update(parsed.guests)
-                share.queue(Episode, *model_row(Episode, parsed.fields))
+                self._queue(Episode, *model_row(Episode, parsed.fields))
                 for model, columns, rows in importer._child_rows(pk, parsed):
                     if model is TranscriptLine:
-                        share.stream_lines(rows)
+                        self._stream_lines(rows)
                     else:
-                        share.queue(model, columns, rows)
+                        self._queue(model, columns, rows)
                 entry.images = [parsed.fields.get("image", "")]
-            entry.share = share
         except DocumentError as exc:
             importer._invalid(source, outcome, exc)
         except DatabaseError:
             self._fail()
 
-    def _share_for(self, source):
-        """The share that writes a new episode: the one with less transcript so far, or the one
-        that has its slug already (a draft beside its episode, say). Across two shares, the
-        second row of a slug would wait for the first's commit, which waits for it."""
-        return self.slugs.setdefault(source.key, min(self.shares, key=lambda share: share.load))
+    def _queue(self, model, columns, rows):
+        self.tables.setdefault(model, (columns, []))[1].extend(rows)
+
+    def _stream_lines(self, rows):
+        if not rows:
+            return
+        with connection.wrap_database_errors:
+            if self._lines is None:
+                self._lines = self.cursor.cursor.copy(copy_statement(TranscriptLine, LINE_COLUMNS))
+                self.lines = self._lines.__enter__()
+            for row in rows:
+                self.lines.write_row(row)
+
+    def _end_lines(self, error=None):
+        """End the lines' COPY: in full, or as failed when there is an ``error``."""
+        if self._lines is None:
+            return
+        manager, self._lines, self.lines = self._lines, None, None
+        if error is None:
+            manager.__exit__(None, None, None)
+            return
+        try:
+            with connection.wrap_database_errors:
+                manager.__exit__(type(error), error, error.__traceback__)
+        except DatabaseError:
+            pass  # it had ended already; the rollback clears the rest
 
     def _fail(self):
         self.failed = True
-        for share in self.shares:
-            if share is not self.committed:
-                share.abandon()
-
-    def _copy_images_early(self):
-        """Copy the new files' images into media storage while the server is still writing
-        their rows: the copies made after the commit (``Importer._copy``) then find them in place,
-        and report any error. Those that were not in storage before are noted, to be removed
-        again should their files not get in after all (``_remove_unused_copies``)."""
-        storage = self.importer.storage
-        for entry in self.entries:
-            for name in entry.images or ():
-                found = entry.source.root / name if name and entry.source.root else None
-                if found is not None and found.is_file():
-                    new = not storage.exists(name)
-                    if self.importer._copy(found, name) is None and new:
-                        self.copied_early.add(name)
-
-    def _remove_unused_copies(self):
-        """Remove the images copied early that no file written now names."""
-        used = {name for entry in self.entries if entry.outcome.status == "created" for name in entry.images or ()}
-        for name in sorted(self.copied_early - used):
-            with contextlib.suppress(OSError):
-                self.importer.storage.delete(name)
+        self._end_lines(DatabaseError("the import stopped"))
 
     def write(self, copies):
         """Write what is queued, then record each file's outcome."""
@@ -1009,63 +1024,44 @@ class NewRows:
         if not self.failed and missing & self.guests_named:
             # An episode here names a new person whose file failed: alone, it would fail too.
             self._fail()
-        calls = [] if self.failed else [self._finish]
-        if calls and not importer.dry_run:
-            # File copies wait on the disk, not on Python: a thread overlaps them with the server.
-            calls.append(self._copy_images_early)
-        for error in _each_at_once(calls):
-            raise error
+        if not self.failed:
+            try:
+                with connection.wrap_database_errors:
+                    self._end_lines()
+                    raw = self.cursor.cursor
+                    for model in (Guest, Episode, Appearance, PlatformLink, QuotableClip, Section):
+                        if model in self.tables:
+                            copy_rows(raw, model, *self.tables[model])
+                    # Checked now, inside the savepoint, so that a refusal falls back to the files
+                    # one by one instead of failing the whole import at its commit.
+                    raw.execute("SET CONSTRAINTS ALL IMMEDIATE")
+                    raw.execute("SET CONSTRAINTS ALL DEFERRED")
+            except DatabaseError:
+                self._fail()
         if self.failed:
             transaction.savepoint_rollback(self.savepoint)
-            if self.committed is None:
-                importer.guest_ids = self.guest_ids_before
-            # else the new people are in, with the first share's episodes; the rest go one by one,
-            # people first, as they would alone
+            importer.guest_ids = dict(self.guest_ids_before)
+            # People first, as they would go alone.
             for entry in sorted(self.entries, key=lambda entry: entry.source.kind != "person"):
-                if entry.share is not None and entry.share is self.committed:
-                    importer._written(entry.source, entry.outcome, "created", entry.images, copies)
-                    continue
                 entry.outcome.status, entry.outcome.message = "failed", ""
                 try:
                     doc = documents.parse(entry.raw)
                 except DocumentError as exc:
                     doc = exc
                 importer._apply(entry.source, entry.outcome, doc, entry.sha, copies)
-            self._remove_unused_copies()
             return
         transaction.savepoint_commit(self.savepoint)
         for entry in self.entries:
             if entry.images is not None:
                 importer._written(entry.source, entry.outcome, "created", entry.images, copies)
 
-    def _finish(self):
-        """End the lines' COPYs, write the other rows and check them, every share at once; then
-        commit the first share and give the main one's episodes their guests."""
-        split = len(self.shares) > 1
-        late = self.main.tables.pop(Appearance, None) if split else None
-        errors = _each_at_once([functools.partial(share.finish, check=split) for share in self.shares])
-        try:
-            with connection.wrap_database_errors:
-                for error in errors:
-                    raise error
-                if split:
-                    self.first.commit()
-                    self.committed = self.first
-                    if late:
-                        copy_rows(self.main.cursor.cursor, Appearance, *late)
-                    self.main.set_lock_timeout(self.lock_timeout)  # back to what it was
-        except DatabaseError:
-            self._fail()
-
     def __enter__(self):
         return self
 
     def __exit__(self, *exc_info):
-        # On the way out, an error or not: no COPY left open (a failed one is ended as failed),
-        # and the second connection closed (rolled back unless it committed).
-        for share in self.shares:
-            share.close(exc_info[1])
-        self.main.cursor.close()
+        # On the way out, an error or not: no COPY left open (a failed one is ended as failed).
+        self._end_lines(exc_info[1] or DatabaseError("the import stopped"))
+        self.cursor.close()
 
 
 @dataclass
@@ -1078,126 +1074,6 @@ class _Entry:
     raw: bytes
     sha: str
     images: list = None
-    share: "_Share" = None
-
-
-class _Share:
-    """What one connection writes of the new rows: its transcript lines through a COPY kept open
-    while files are read, the other rows queued for a COPY each at the end."""
-
-    def __init__(self, wrapper, own_transaction=False):
-        self.connection = wrapper
-        self.own_transaction = own_transaction
-        if own_transaction:
-            wrapper.set_autocommit(False)
-        self.cursor = wrapper.cursor()
-        if own_transaction:
-            self.cursor.execute("SET LOCAL synchronous_commit = off")  # as Importer._write
-            self.set_lock_timeout(SHARED_LOCK_TIMEOUT)
-        self._lines = self.lines = None  # the COPY's context manager and the COPY, while open
-        self.tables = {}  # model -> (columns, rows)
-        self.load = 0  # characters of transcript sent: the text search's work
-
-    def set_lock_timeout(self, value):
-        """Set ``lock_timeout`` for the rest of the transaction; what it was."""
-        self.cursor.execute("SELECT current_setting('lock_timeout')")
-        (before,) = self.cursor.fetchone()
-        self.cursor.execute("SELECT set_config('lock_timeout', %s, true)", [value])
-        return before
-
-    def draw_ids(self, model, count):
-        if not count:
-            return []
-        self.cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-            [model._meta.db_table, model._meta.pk.column, count],
-        )
-        return [pk for (pk,) in self.cursor.fetchall()]
-
-    def queue(self, model, columns, rows):
-        self.tables.setdefault(model, (columns, []))[1].extend(rows)
-
-    def stream_lines(self, rows):
-        if not rows:
-            return
-        with self.connection.wrap_database_errors:
-            if self._lines is None:
-                self._lines = self.cursor.cursor.copy(copy_statement(TranscriptLine, LINE_COLUMNS))
-                self.lines = self._lines.__enter__()
-            for row in rows:
-                self.lines.write_row(row)
-                self.load += len(row[2]) + 40
-
-    def _end_lines(self, error=None):
-        """End the lines' COPY: in full, or as failed when there is an ``error``."""
-        if self._lines is None:
-            return
-        manager, self._lines, self.lines = self._lines, None, None
-        if error is None:
-            manager.__exit__(None, None, None)
-            return
-        try:
-            with self.connection.wrap_database_errors:
-                manager.__exit__(type(error), error, error.__traceback__)
-        except DatabaseError:
-            pass  # it had ended already; the rollback clears the rest
-
-    def finish(self, check=False):
-        """End the lines' COPY and write the queued rows; with ``check``, have their foreign keys
-        checked now rather than at the commit, at the same time as the other share's. Only
-        psycopg's own calls: this runs in a thread of its own, beside the other share's, and
-        Django's connection objects stay in the thread that made them."""
-        self._end_lines()
-        raw = self.cursor.cursor
-        for model in (Guest, Episode, Appearance, PlatformLink, QuotableClip, Section):
-            if model in self.tables:
-                copy_rows(raw, model, *self.tables[model])
-        if not check:
-            return
-        raw.execute("SET CONSTRAINTS ALL IMMEDIATE")
-        if not self.own_transaction:
-            raw.execute("SET CONSTRAINTS ALL DEFERRED")  # as Django has it, for the rest of the import
-
-    def commit(self):
-        self.connection.commit()
-        self.own_transaction = False
-
-    def abandon(self):
-        """End an open COPY as failed, and roll back the share's own transaction."""
-        self.close(DatabaseError("the import stopped"))
-
-    def close(self, error=None):
-        """End an open COPY (as failed: nothing is half-written) and, for a share with its own
-        connection, roll back what it has not committed and close it."""
-        self._end_lines(error or DatabaseError("the import stopped"))
-        if self.connection is connection:
-            return
-        if self.own_transaction:
-            self.own_transaction = False
-            with contextlib.suppress(DatabaseError):
-                self.connection.rollback()
-        self.connection.close()
-
-
-def _each_at_once(calls):
-    """Run the calls in threads of their own (one in this thread), waiting for all; their
-    exceptions, in order."""
-    errors = [None] * len(calls)
-
-    def run(index):
-        try:
-            calls[index]()
-        except Exception as exc:  # noqa: BLE001 - handed back, to be raised in the caller's thread
-            errors[index] = exc
-
-    threads = [threading.Thread(target=run, args=(index,)) for index in range(1, len(calls))]
-    for thread in threads:
-        thread.start()
-    if calls:
-        run(0)
-    for thread in threads:
-        thread.join()
-    return [error for error in errors if error is not None]
 
 
 APPEARANCE_COLUMNS = ("episode_id", "guest_id", "position")

@@ -5,6 +5,7 @@ REDIS_URL, HTTPS=1 behind a TLS proxy, STATIC_MANIFEST=1 after collectstatic.
 """
 
 import os
+import tempfile
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -93,6 +94,17 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["OPTIONS"] = {
+        # Every transaction takes the write lock as it begins, so a check and the write that
+        # follows it are one step for SQLite too (PostgreSQL locks the rows): two writers wait
+        # for each other instead of one failing half-way, or one writing over the other.
+        "transaction_mode": "IMMEDIATE",
+        "timeout": int(os.environ.get("SQLITE_TIMEOUT", "20")),
+    }
+    # Tests that run two connections at once need a database file (an in-memory database shared
+    # between connections locks by table and never waits): one per test process.
+    DATABASES["default"]["TEST"] = {"NAME": str(Path(tempfile.gettempdir()) / f"podcast-test-{os.getpid()}.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

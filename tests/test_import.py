@@ -2,12 +2,11 @@
 
 import io
 
-import psycopg
 import pytest
 from django.core.management import call_command
 from django.db import connection
 
-from episodes.models import Appearance, Episode, Guest, PlatformLink, Section, TranscriptLine
+from episodes.models import Episode, Guest, PlatformLink, Section, TranscriptLine
 from episodes.sync import Importer
 
 from . import sites
@@ -404,26 +403,9 @@ def test_documents_are_written_back_in_order_whichever_process_dumps_them():
     assert list(documents.write_back_many(jobs)) == expected
 
 
-# On PostgreSQL, an import of many new episodes, outside any transaction (as the command runs),
-# writes them through two connections (episodes.sync.NewRows). These tests commit, as it does.
-two_connections = pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's second connection")
-
-
-@pytest.fixture
-def shares(monkeypatch):
-    """Two connections for any number of new episodes; the second one's commits, recorded."""
-    from episodes import sync
-
-    commits = []
-    commit = sync._Share.commit
-
-    def recorded(share):
-        commits.append(share)
-        commit(share)
-
-    monkeypatch.setattr(sync, "SPLIT_MIN", 1)
-    monkeypatch.setattr(sync._Share, "commit", recorded)
-    return commits
+# On PostgreSQL the new rows of an import go in together (episodes.sync.NewRows): ids drawn in
+# advance, a COPY per table. These tests commit, as the command does.
+batched = pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's batch of new rows")
 
 
 @pytest.fixture
@@ -448,16 +430,15 @@ def assert_written_whole(*slugs):
         assert episode.sections.count() == 1 and episode.links.count() == 2 and episode.guests.exists()
 
 
-@two_connections
+@batched
 @pytest.mark.django_db(transaction=True)
-def test_new_episodes_are_shared_between_two_connections_and_all_committed(bigger_site, shares):
+def test_new_episodes_are_written_together_and_committed(bigger_site):
     from episodes.caching import current_version
 
     before = current_version()
     code, out, err = run_import(bigger_site)
     assert code == 0, err
     assert "People: 2 created" in out and "Episodes: 6 created" in out
-    assert len(shares) == 1  # the second connection committed (before the import's own)
     assert_written_whole(*SLUGS)
     second = Episode.objects.get(slug="second")
     assert [g.short for g in second.guests.order_by("appearances__position")] == ["ann", "bob"]
@@ -466,31 +447,25 @@ def test_new_episodes_are_shared_between_two_connections_and_all_committed(bigge
     assert code == 0 and "Episodes: 0 created, 0 updated, 6 unchanged" in out
 
 
-@two_connections
+@batched
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("line", [{"line": "a\0b"}, {"line": "fine", "sec": 2**40}])
-@pytest.mark.parametrize("slug", ["aaa-odd", "ep3z-odd"])
-def test_a_line_refused_on_either_connection_fails_its_file_alone(bigger_site, shares, line, slug, media_root):
-    # Episodes go to the share with less transcript, the second connection's first: the first
-    # file in name order (aaa-odd) goes to it, the one after ep3 (ep3z-odd) to the main one. A
-    # COPY refused on either rolls both back, and every file is written again one by one.
-    sites.write(bigger_site / f"_podcast/{slug}.md", sites.episode(slug, transcript=[line]))
-    (bigger_site / f"images/podcast/{slug}.jpg").write_bytes(b"\xff\xd8\xff cover")
+def test_a_line_the_batch_refuses_fails_its_file_alone(bigger_site, line, media_root):
+    # A COPY refused rolls the batch back, and every file is written again one by one.
+    sites.write(bigger_site / "_podcast/ep3z-odd.md", sites.episode("ep3z-odd", transcript=[line]))
+    (bigger_site / "images/podcast/ep3z-odd.jpg").write_bytes(b"\xff\xd8\xff cover")
     code, out, err = run_import(bigger_site)
-    assert code == 1 and f"{slug}.md: failed: the database refused it" in err
-    assert "Episodes: 6 created" in out and not Episode.objects.filter(slug=slug).exists()
-    assert shares == []  # nothing committed on the side
+    assert code == 1 and "ep3z-odd.md: failed: the database refused it" in err
+    assert "Episodes: 6 created" in out and not Episode.objects.filter(slug="ep3z-odd").exists()
     assert_written_whole(*SLUGS)
     assert TranscriptLine.objects.count() == 18
     images = {path.name for path in (media_root / "images/podcast").iterdir()}
     assert images == {f"{slug}.jpg" for slug in SLUGS}
 
 
-@two_connections
+@batched
 @pytest.mark.django_db(transaction=True)
-def test_two_files_of_one_slug_go_to_one_connection(bigger_site, shares):
-    # Across two connections the second row of the slug would wait for the first's commit, for
-    # ever; on one, it is refused and its file fails alone.
+def test_two_new_files_of_one_slug_the_second_fails_alone(bigger_site):
     sites.write(bigger_site / "_podcast/_first.md", sites.episode("first", title="Draft of first"))
     code, out, err = run_import(bigger_site, "--include-drafts")
     assert code == 1
@@ -500,51 +475,9 @@ def test_two_files_of_one_slug_go_to_one_connection(bigger_site, shares):
     assert_written_whole(*SLUGS)
 
 
-@two_connections
+@batched
 @pytest.mark.django_db(transaction=True)
-def test_should_the_two_connections_wait_for_each_other_the_files_go_one_by_one(bigger_site, shares, monkeypatch):
-    # The safety net under the rule above: without it, the two rows of one slug on two
-    # connections would wait for each other for ever; with a lock timeout, the wait is an error.
-    from episodes import sync
-
-    monkeypatch.setattr(sync, "SHARED_LOCK_TIMEOUT", "200ms")
-    monkeypatch.setattr(sync.NewRows, "_share_for", lambda rows, source: min(rows.shares, key=lambda s: s.load))
-    sites.write(bigger_site / "_podcast/_first.md", sites.episode("first", title="Draft of first"))
-    code, out, err = run_import(bigger_site, "--include-drafts")
-    assert code == 1 and "first.md: failed: the database refused it" in err and "_first.md: failed" not in err
-    assert shares == [] and "Episodes: 6 created" in out
-    assert_written_whole(*SLUGS)
-    with connection.cursor() as cursor:
-        cursor.execute("SHOW lock_timeout")
-        assert cursor.fetchone()[0] == "0"  # the import's own setting did not outlive it
-
-
-@two_connections
-@pytest.mark.django_db(transaction=True)
-def test_a_failure_after_the_second_connection_committed_writes_the_rest_one_by_one(bigger_site, shares, monkeypatch):
-    from episodes import sync
-
-    copy_rows = sync.copy_rows
-    refused = []
-
-    def refuse_once(cursor, model, columns, rows):
-        if shares and not refused:  # the first COPY after the commit: the main share's guests
-            refused.append(model)
-            raise psycopg.OperationalError("connection lost")
-        return copy_rows(cursor, model, columns, rows)
-
-    monkeypatch.setattr(sync, "copy_rows", refuse_once)
-    code, out, err = run_import(bigger_site)
-    assert code == 0, err
-    assert len(shares) == 1 and refused == [Appearance]
-    assert "People: 2 created" in out and "Episodes: 6 created" in out
-    assert_written_whole(*SLUGS)
-    assert Guest.objects.count() == 2
-
-
-@two_connections
-@pytest.mark.django_db(transaction=True)
-def test_a_person_whose_file_fails_with_two_connections(bigger_site, shares):
+def test_episodes_naming_a_person_whose_file_fails_fail_with_it(bigger_site):
     sites.write(bigger_site / "_people/bob.md", "---\nshort: [bob\n---\n")
     code, out, err = run_import(bigger_site)
     assert code == 1 and "bob.md: failed" in err
