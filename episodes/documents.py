@@ -13,6 +13,8 @@ import multiprocessing
 import os
 import pickle
 import re
+import threading
+import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from itertools import accumulate
@@ -202,9 +204,27 @@ def _worker_helps(count, parallel):
 def _worker_pool():
     # spawn, not fork: a forked child would share the parent's open database connection.
     context = multiprocessing.get_context("spawn")
+    return ProcessPoolExecutor(max_workers=1, mp_context=context, initializer=_start_worker, initargs=(os.getpid(),))
+
+
+# How often a worker looks whether the process that started it is still there.
+PARENT_CHECK_SECONDS = 0.5
+
+
+def _start_worker(parent):
+    """In the worker, first: it ends with the process that started it. A parent killed outright
+    (kill -9, the out-of-memory killer) runs no clean-up, and its worker would otherwise wait
+    on its pipe for ever; once the parent is gone the worker's parent is another process."""
     # The worker only turns text into trees of plain values and back, which hold no reference
     # cycles: the cyclic garbage collector would find nothing, in a tenth of the worker's time.
-    return ProcessPoolExecutor(max_workers=1, mp_context=context, initializer=gc.disable)
+    gc.disable()
+
+    def watch():
+        while os.getppid() == parent:
+            time.sleep(PARENT_CHECK_SECONDS)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
 def _many(function, items, parallel=True, count=None, own_share=0, pool=None):

@@ -6,6 +6,7 @@ import pytest
 
 from episodes import documents
 from episodes.documents import DocumentError
+from tests.conftest import ROOT
 
 
 def test_split_keeps_every_piece_as_written():
@@ -161,3 +162,41 @@ def test_tags_whose_values_would_not_round_trip_are_refused(tag):
     with pytest.raises(DocumentError, match=tag) as caught:
         documents.parse(f"---\ntitle: A\nother: {tag} {value}\n---\n".encode())
     assert caught.value.line == 3
+
+
+def test_the_parse_worker_ends_when_its_parent_is_killed(tmp_path):
+    # A parent killed outright runs no clean-up; its worker must not stay behind on its pipe.
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    script = (
+        "import sys, time\n"
+        "from episodes import documents\n"
+        "with documents.parse_worker(documents.PARALLEL_MIN) as pool:\n"
+        "    pool.submit(int).result()\n"
+        "    print(*pool._processes, flush=True)\n"
+        "    time.sleep(60)\n"
+    )
+    parent = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True, cwd=ROOT)
+    try:
+        (worker,) = map(int, parent.stdout.readline().split())
+        os.kill(parent.pid, signal.SIGKILL)
+        parent.wait(10)
+        deadline = time.monotonic() + 10 * documents.PARENT_CHECK_SECONDS + 5
+        while time.monotonic() < deadline and _running(worker):
+            time.sleep(0.1)
+        assert not _running(worker)
+    finally:
+        parent.kill()
+
+
+def _running(pid):
+    """Whether ``pid`` is a live process (not a zombie waiting for its new parent to reap it)."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
