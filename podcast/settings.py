@@ -63,6 +63,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "episodes.caching.AdminWritesMiddleware",
+    # The database out of reach: the 503 page, not a 500 (for what the page cache cannot serve).
+    "podcast.resilience.DatabaseUnavailableMiddleware",
     # Last, as django-axes asks: it turns a locked-out login into its refusal.
     "axes.middleware.AxesMiddleware",
 ]
@@ -178,9 +180,17 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Django's Redis backend, except that Redis being down is a cache miss, not an error.
+            "BACKEND": "podcast.rediscache.FailSoftRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "podcast"),
+            "OPTIONS": {
+                # A well Redis answers in a millisecond; waiting longer only holds a worker while
+                # it is not. After a failure, Redis is left alone for backoff_seconds.
+                "socket_connect_timeout": 0.5,
+                "socket_timeout": 1.0,
+                "backoff_seconds": 5,
+            },
         }
     }
 else:
