@@ -11,12 +11,14 @@ from pathlib import Path
 
 
 class FileWriteError(OSError):
-    """A file that could not be written; the message names it and the reason, for a person."""
+    """A file that could not be written; its text names the file and the reason, for a person."""
 
-    def __init__(self, path, reason):
-        super().__init__(f"{path}: cannot be written ({reason}); the file there is as it was")
+    def __init__(self, path, reason, errno=None):
+        super().__init__(errno, reason)
         self.path = path
-        self.reason = reason
+
+    def __str__(self):
+        return f"{self.path}: cannot be written ({self.strerror}); the file there is as it was"
 
 
 def write_atomic(path, data, mode=0o644):
@@ -33,7 +35,7 @@ def write_atomic(path, data, mode=0o644):
         os.replace(temporary, path)
         temporary = None
     except OSError as exc:
-        raise FileWriteError(path, exc.strerror or str(exc)) from exc
+        raise FileWriteError(path, exc.strerror or str(exc), exc.errno) from exc
     finally:
         if temporary is not None:
             with contextlib.suppress(OSError):

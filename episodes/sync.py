@@ -14,7 +14,6 @@ column, as YAML.
 import contextlib
 import datetime
 import re
-import shutil
 from collections import defaultdict, namedtuple
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -25,6 +24,7 @@ from django.db import DatabaseError, OperationalError, connection, transaction
 from . import documents
 from .caching import content_changed
 from .documents import DocumentError
+from .files import FileWriteError, copy_atomic, write_atomic
 from .models import Appearance, Episode, Guest, PlatformLink, QuotableClip, Section, TranscriptLine
 
 MAX_TRANSCRIPT_ITEMS = 20_000
@@ -893,7 +893,7 @@ class Importer:
             if isinstance(storage, FileSystemStorage):
                 target = Path(storage.path(name))
                 target.parent.mkdir(parents=True, exist_ok=True)
-                shutil.copyfile(source_path, target)
+                copy_atomic(source_path, target)
             else:  # object storage, say: through the storage's own save
                 with source_path.open("rb") as handle:
                     storage.save(name, handle)
@@ -1144,6 +1144,11 @@ class ExportReport:
     images: int = 0
     files: list = field(default_factory=list)
     warnings: list = field(default_factory=list)
+    errors: list = field(default_factory=list)  # files that could not be written, and why
+
+    @property
+    def ok(self):
+        return not self.errors
 
 
 class Exporter:
@@ -1176,8 +1181,11 @@ class Exporter:
     def run(self):
         report = ExportReport()
         episodes = self.episodes()
-        (self.out / "_podcast").mkdir(parents=True, exist_ok=True)
-        (self.out / "_people").mkdir(parents=True, exist_ok=True)
+        for folder in ("_podcast", "_people"):
+            try:
+                (self.out / folder).mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise SyncError(f"{self.out / folder}: cannot be made ({exc.strerror or exc}); nothing was written")
         people, episodes = list(self.people(episodes)), list(episodes)
         rows = []  # (row, file), in the order of the jobs
 
@@ -1195,7 +1203,8 @@ class Exporter:
         written = documents.write_back_many(jobs(), count=len(people) + len(episodes))
         for number, (text, digest) in enumerate(written):
             obj, path = rows[number]  # its job was made before its result came
-            self._write(report, obj, text, path)
+            if not self._write(report, text, path):
+                continue  # the file on disk is as it was, and so is the row's record of it
             if obj.source != text or obj.synced_digest != digest:
                 obj.source, obj.source_sha256, obj.synced_digest = text, documents.sha256(text.encode("utf-8")), digest
                 synced.append(obj)
@@ -1208,18 +1217,24 @@ class Exporter:
                     update_rows(model, fields, changed)
         return report
 
-    def _write(self, report, obj, text, path):
+    def _write(self, report, text, path):
+        """Write one file (atomically: a failure leaves the old one whole); whether it is there."""
         raw = text.encode("utf-8")
         try:
             same = path.read_bytes() == raw
         except OSError:
             same = False
-        if not same:
-            path.write_bytes(raw)
-            report.written += 1
-        else:
-            report.unchanged += 1
         report.files.append(path)
+        if same:
+            report.unchanged += 1
+            return True
+        try:
+            write_atomic(path, raw)
+        except FileWriteError as exc:
+            report.errors.append(str(exc))
+            return False
+        report.written += 1
+        return True
 
     def _image(self, report, image):
         name = image.name if image else ""
@@ -1230,8 +1245,8 @@ class Exporter:
             if target.is_file() and target.stat().st_size == self.storage.size(name):
                 return
             target.parent.mkdir(parents=True, exist_ok=True)
-            with self.storage.open(name, "rb") as src, target.open("wb") as dst:
-                shutil.copyfileobj(src, dst)
+            with self.storage.open(name, "rb") as src:
+                write_atomic(target, src.read())
             report.images += 1
         except OSError as exc:
             report.warnings.append(f"image {name} could not be written to {target}: {exc.strerror or exc}")

@@ -175,3 +175,101 @@ def test_rows_made_in_the_cms_without_images_export_and_import_again(site, tmp_p
     report = Importer().run([tmp_path / "out"])
     assert report.ok, [(o.path, o.message) for o in report.outcomes]
     assert Guest.objects.get(short="new").picture.name == "" and Episode.objects.get(slug="fresh").image.name == ""
+
+
+# --- failures: a full disk, a read-only folder ----------------------------------------------------
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A file system of its own, small enough to fill (a tmpfs; mounting one needs root)."""
+    import os
+    import subprocess
+
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=512k", "tmpfs", str(disk)], check=False, capture_output=True
+    )
+    if mounted.returncode != 0:
+        if os.environ.get("CI"):
+            pytest.fail(f"cannot mount a small file system: {mounted.stderr.decode().strip()}")
+        pytest.skip("mounting a small file system needs root")
+    try:
+        yield disk
+    finally:
+        subprocess.run(["umount", "-l", str(disk)], check=False)
+
+
+def run_export(*args):
+    """(exit code, stdout, stderr) of the command."""
+    out, err = io.StringIO(), io.StringIO()
+    try:
+        call_command("export_podcast", *map(str, args), stdout=out, stderr=err)
+        code = 0
+    except SystemExit as exc:
+        code = exc.code
+    return code, out.getvalue(), err.getvalue()
+
+
+def lengthen(slug):
+    """An edit in the CMS that makes the episode's file longer."""
+    episode = Episode.objects.get(slug=slug)
+    TranscriptLine.objects.bulk_create(
+        TranscriptLine(episode=episode, position=100 + n, text=f"A longer transcript, line {n}.") for n in range(200)
+    )
+    return episode
+
+
+def fill(disk):
+    """Take every free byte of the file system."""
+    import os
+
+    handle = os.open(disk / "filler", os.O_WRONLY | os.O_CREAT)
+    try:
+        while os.write(handle, b"\0" * 4096):
+            pass
+    except OSError:
+        pass
+    finally:
+        os.close(handle)
+
+
+def test_export_onto_a_full_disk_leaves_the_old_file_whole_and_names_it(site, small_disk):
+    assert run_export(small_disk)[0] == 0
+    before = (small_disk / "_podcast/three.md").read_bytes()
+    episode = lengthen("three")
+    fill(small_disk)
+    code, out, err = run_export(small_disk)
+    assert code == 1
+    assert f"{small_disk}/_podcast/three.md: cannot be written (No space left on device)" in err
+    assert "Traceback" not in err and "1 could not be written" in out
+    assert (small_disk / "_podcast/three.md").read_bytes() == before
+    assert not [path for path in (small_disk / "_podcast").iterdir() if path.name.startswith(".")]
+    episode.refresh_from_db()
+    assert is_edited(episode)  # not marked as written: the next export tries again
+    (small_disk / "filler").unlink()
+    assert run_export(small_disk)[0] == 0
+    assert (small_disk / "_podcast/three.md").read_bytes() != before
+
+
+def test_export_into_a_read_only_folder_says_which_files_and_why(site, small_disk):
+    import subprocess
+
+    assert run_export(small_disk)[0] == 0
+    before = (small_disk / "_podcast/three.md").read_bytes()
+    lengthen("three")
+    subprocess.run(["mount", "-o", "remount,ro", str(small_disk)], check=True)
+    code, _, err = run_export(small_disk)
+    assert code == 1
+    assert f"{small_disk}/_podcast/three.md: cannot be written (Read-only file system)" in err
+    assert "Traceback" not in err
+    assert (small_disk / "_podcast/three.md").read_bytes() == before
+
+
+def test_export_to_a_folder_that_cannot_be_made_is_one_sentence(site, small_disk):
+    import subprocess
+
+    subprocess.run(["mount", "-o", "remount,ro", str(small_disk)], check=True)
+    with pytest.raises(CommandError, match=r"_podcast: cannot be made \(Read-only file system\); nothing was written"):
+        export(small_disk / "new")

@@ -152,9 +152,7 @@ def assert_correction_kept(line):
     assert line.text == CORRECTED
 
 
-def test_an_import_racing_an_editors_save_reports_a_conflict_and_keeps_the_save(
-    imported, editing_client, monkeypatch
-):
+def test_an_import_racing_an_editors_save_reports_a_conflict_and_keeps_the_save(imported, editing_client, monkeypatch):
     paused = Paused()
     line = editor_save_held(editing_client, monkeypatch, paused)
     changed_file(imported)
@@ -173,7 +171,9 @@ def test_an_upload_racing_an_editors_save_reports_a_conflict_and_keeps_the_save(
 ):
     paused = Paused()
     line = editor_save_held(editing_client, monkeypatch, paused)
-    upload = [transfer.UploadedFile("first.md", "episode", sites.text(sites.episode("first", title="Uploaded")).encode())]
+    upload = [
+        transfer.UploadedFile("first.md", "episode", sites.text(sites.episode("first", title="Uploaded")).encode())
+    ]
     other = Background(lambda: transfer.run(upload, user=editor))
     assert other.waiting()
     paused.finish()
@@ -191,7 +191,9 @@ def test_a_spreadsheet_import_racing_an_editors_save_keeps_what_the_editor_saved
     line = editor_save_held(editing_client, monkeypatch, paused, intro="An intro the editor wrote.")
     dataset = tablib.Dataset(headers=["slug", "title"])
     dataset.append(["first", "Title from the spreadsheet"])
-    other = Background(lambda: EpisodeResource().import_data(dataset, dry_run=False, use_transactions=True, user=editor))
+    other = Background(
+        lambda: EpisodeResource().import_data(dataset, dry_run=False, use_transactions=True, user=editor)
+    )
     assert other.waiting()
     paused.finish()
     result = other.join()

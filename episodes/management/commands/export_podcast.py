@@ -1,3 +1,5 @@
+import sys
+
 from django.core.management.base import CommandError
 
 from episodes.management.base import ArchiveCommand
@@ -23,7 +25,12 @@ class Command(ArchiveCommand):
             raise CommandError(str(exc)) from None
         for warning in report.warnings:
             self.stderr.write(f"warning: {warning}", self.style.WARNING)
+        for error in report.errors:
+            self.stderr.write(f"error: {error}", self.style.ERROR)
+        failed = f", {len(report.errors)} could not be written" if report.errors else ""
         self.stdout.write(
-            f"{len(report.files)} files: {report.written} written, {report.unchanged} already up to date; "
+            f"{len(report.files)} files: {report.written} written, {report.unchanged} already up to date{failed}; "
             f"{report.images} images copied."
         )
+        if not report.ok:
+            sys.exit(1)
