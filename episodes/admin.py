@@ -27,6 +27,9 @@ from . import editing, findreplace, transfer
 from .forms import (
     EpisodeForm,
     FaithfulModelForm,
+    PlatformLinkForm,
+    PlatformLinkFormSet,
+    QuotableClipForm,
     RenameSpeakerForm,
     TranscriptFormSet,
     TranscriptFormSetFactory,
@@ -106,7 +109,8 @@ class AppearanceInline(admin.TabularInline):
 
 class PlatformLinkInline(admin.TabularInline):
     model = PlatformLink
-    form = FaithfulModelForm
+    form = PlatformLinkForm
+    formset = PlatformLinkFormSet
     extra = 0
     fields = ("position", "platform", "url")
     verbose_name_plural = "where to listen"
@@ -115,7 +119,7 @@ class PlatformLinkInline(admin.TabularInline):
 
 class QuotableClipInline(admin.TabularInline):
     model = QuotableClip
-    form = FaithfulModelForm
+    form = QuotableClipForm
     extra = 0
     fields = ("position", "name", "start_offset", "end_offset", "url")
     classes = ("collapse",)

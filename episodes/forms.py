@@ -15,10 +15,11 @@ from django.utils.formats import localize
 from django.utils.timezone import template_localtime
 from reversion.models import Version
 
-from . import editing
+from . import documents, editing
+from .documents import DocumentError
 from .links import youtube_url
-from .models import Episode, Section, TranscriptLine
-from .sync import MAX_TRANSCRIPT_ITEMS, is_url
+from .models import Episode, Guest, PlatformLink, Section, TranscriptLine
+from .sync import EPISODE_FIELDS, MAX_TRANSCRIPT_ITEMS, PERSON_FIELDS, is_url
 from .timecodes import format_seconds, parse_time
 
 LINE, HEADER = "line", "header"
@@ -42,6 +43,43 @@ class UnixNewlines:
 def _check_url(value):
     if value and not is_url(value):
         raise ValidationError("Give an http(s) address, like https://example.com.")
+
+
+def _check_link(value):
+    """A platform link, by the import's own rule: an http(s) address, or TODO."""
+    if value != PlatformLink.TODO and not is_url(value):
+        raise ValidationError(
+            f"Give an http(s) address, like https://example.com, or {PlatformLink.TODO} for one still to find."
+        )
+
+
+# What "other front matter" may hold: the keys of the file that have no field of their own.
+OWN_FIELDS = {Episode: EPISODE_FIELDS, Guest: PERSON_FIELDS}
+MAX_FRONT_MATTER = 100_000  # characters; real files hold a few hundred there
+
+
+def check_front_matter(text, model):
+    """The "other front matter" field: YAML, a mapping, and none of the keys that have a field
+    of their own (those would be written into the file over the real values)."""
+    if not text.strip():
+        return
+    if len(text) > MAX_FRONT_MATTER:
+        raise ValidationError(f"This is {len(text):,} characters long; at most {MAX_FRONT_MATTER:,} fit here.")
+    try:
+        data = documents.load(text)
+    except DocumentError as exc:
+        raise ValidationError(f"This is not valid YAML: {exc}. Write one key: value per line.") from None
+    if data is None:
+        return  # comments only
+    if not isinstance(data, dict):
+        raise ValidationError("Write keys with their values (key: value, one per line), not a list or a single value.")
+    own = [key for key in data if key in OWN_FIELDS[model]]
+    if own:
+        names = ", ".join(repr(key) for key in own)
+        raise ValidationError(
+            f"{names} {'has a field' if len(own) == 1 else 'have fields'} of {'its' if len(own) == 1 else 'their'} "
+            "own on this page; set it there and remove it here."
+        )
 
 
 @functools.cache
@@ -79,6 +117,43 @@ class FaithfulModelForm(forms.ModelForm):
     def _get_validation_exclusions(self):
         # The model's URL validator would refuse what the form above accepts on purpose.
         return super()._get_validation_exclusions() | self._lenient_urls
+
+    def clean_extra(self):
+        value = self.cleaned_data["extra"]
+        check_front_matter(value, self._meta.model)
+        return value
+
+
+class PlatformLinkForm(FaithfulModelForm):
+    """A place to listen: the address by the import's rule, so what is saved exports and imports
+    back."""
+
+    def clean_url(self):
+        value = self.cleaned_data["url"]
+        _check_link(value)
+        return value
+
+
+class QuotableClipForm(FaithfulModelForm):
+    def clean_url(self):
+        value = self.cleaned_data["url"]
+        _check_url(value)
+        return value
+
+
+class PlatformLinkFormSet(forms.BaseInlineFormSet):
+    """The file keeps links as a mapping of platform to address: one address per platform."""
+
+    def clean(self):
+        super().clean()
+        seen = set()
+        for form in self.forms:
+            data = getattr(form, "cleaned_data", None)
+            if not data or data.get("DELETE") or not data.get("platform"):
+                continue
+            if data["platform"] in seen:
+                raise ValidationError(f"{data['platform']!r} is listed twice; an episode has one address per platform.")
+            seen.add(data["platform"])
 
 
 class EpisodeForm(FaithfulModelForm):

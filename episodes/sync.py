@@ -235,6 +235,8 @@ def episode_fields(doc, slug):
         for key in ("name", "url"):
             if key in clip and not isinstance(clip[key], str):
                 raise DocumentError(f"quotableClips item {number}: '{key}' must be text")
+        if clip.get("url") and not is_url(clip["url"]):
+            raise DocumentError(f"quotableClips item {number}: 'url' must be an http(s) address, not {clip['url']!r}")
         converted_clips.append(clip)
 
     transcript = data.get("transcript")

@@ -92,6 +92,10 @@ def test_changed_file_updates_its_episode(site):
         ({"image": "/etc/passwd"}, "leaves the site folder"),
         ({"links": {"youtube": "javascript:alert(1)"}}, "'links.youtube' must be an http(s) address"),
         ({"links": {"spotify": "ftp://example.com/x"}}, "must be an http(s) address"),
+        (
+            {"quotableClips": [{"name": "A", "startOffset": 1, "url": "data:text/html,<b>x</b>"}]},
+            "quotableClips item 1: 'url' must be an http(s) address",
+        ),
         ({"title": None}, "'title' must not be empty"),
         ({"dateadded": "last year"}, "'dateadded' must be a date"),
     ],
