@@ -12,6 +12,10 @@ the other way round, an old page under the new key, cannot happen.
 What moves it: saving or deleting through the models (signals), every successful write an editor
 makes in the admin (``AdminWritesMiddleware``: bulk tools such as find and replace, publish and
 restore included), and the importer.
+
+While the database cannot be reached, the version cannot be read: a page cached under the last
+version seen (by this process, or by any app server, through the cache) is served as it is,
+and anything else is left to ``podcast.resilience``, which answers 503.
 """
 
 import hashlib
@@ -26,6 +30,8 @@ from django.db.models.signals import post_delete, post_save
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_cache_control
+
+from podcast.resilience import DATABASE_UNAVAILABLE
 
 from .models import (
     Appearance,
@@ -132,6 +138,33 @@ def _cache_key(request, version):
     return f"page:{version}:{hashlib.sha256(url.encode()).hexdigest()}"
 
 
+# The content version last seen, for when the database cannot be asked: in the cache, stored with
+# every page (so any app server finds the newest pages, even one that had not seen their version),
+# and in this process (for a cache that lost it).
+LAST_VERSION_KEY = "content-version:last"
+_last_version = None
+
+
+def _seen(version):
+    global _last_version
+    _last_version = version
+
+
+def _kept_copy(request):
+    """The page cached under the last version seen, or None. It goes out as it was made, with
+    the ETag of the version it was made from: whoever keeps it asks again with that ETag, and
+    gets the current page once the database answers and the version has moved."""
+    for version in dict.fromkeys((cache.get(LAST_VERSION_KEY), _last_version)):
+        response = cache.get(_cache_key(request, version)) if version else None
+        if response is not None:
+            etag = f'"{version}"'
+            response = _revalidate(get_conditional_response(request, etag=etag) or response, etag)
+            # For people and logs: made before the database went out of reach.
+            response["X-Cache-Status"] = "STALE"
+            return response
+    return None
+
+
 def cached_page(view):
     """Serve a public view from the cache, with the content version as its ETag.
 
@@ -144,12 +177,20 @@ def cached_page(view):
     def cached_view(request, *args, **kwargs):
         if request.method not in ("GET", "HEAD") or request.user.is_authenticated:
             return view(request, *args, **kwargs)
-        version = current_version()
+        timeout = settings.PAGE_CACHE_SECONDS
+        try:
+            version = current_version()
+        except DATABASE_UNAVAILABLE:
+            kept = _kept_copy(request) if timeout else None
+            if kept is None:
+                raise
+            return kept
+        if timeout:
+            _seen(version)
         etag = f'"{version}"'
         not_modified = get_conditional_response(request, etag=etag)
         if not_modified is not None:
             return _revalidate(not_modified, etag)
-        timeout = settings.PAGE_CACHE_SECONDS
         key = _cache_key(request, version)
         response = cache.get(key) if timeout else None
         if response is None:
@@ -162,7 +203,7 @@ def cached_page(view):
             # otherwise send one system call each, cached or not.
             response.content = response.content
             if timeout:
-                cache.set(key, response, timeout)
+                cache.set_many({key: response, LAST_VERSION_KEY: version}, timeout)
         return _revalidate(response, etag)
 
     return cached_view
