@@ -14,11 +14,13 @@ from django.conf import settings
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
+from django.db import transaction
 from django.db.models import Count, Max
 from django.utils import timezone
 from reversion.models import Version
 
 from .models import Appearance, Episode, TranscriptLine
+from .sync import lock_rows
 from .timecodes import format_seconds, parse_time
 from .transcripts import speaker_name
 
@@ -289,10 +291,12 @@ def record(user, episodes, comment, *, log=True):
 
 def rename_speaker(episode, old, new, user):
     """Rename a speaker on every line of one episode, and record it in the history."""
-    ensure_baseline([episode], user)
-    count = TranscriptLine.objects.filter(episode=episode, speaker=old).update(speaker=new)
-    if count:
-        touch([episode.pk])
-        episode.refresh_from_db()
-        record(user, [episode], f"Renamed the speaker {old!r} to {new!r} on {count} line{'s' * (count != 1)}.")
+    with transaction.atomic():
+        lock_rows(Episode, pk__in=[episode.pk])  # an import waits for this, or this for it
+        ensure_baseline([episode], user)
+        count = TranscriptLine.objects.filter(episode=episode, speaker=old).update(speaker=new)
+        if count:
+            touch([episode.pk])
+            episode.refresh_from_db()
+            record(user, [episode], f"Renamed the speaker {old!r} to {new!r} on {count} line{'s' * (count != 1)}.")
     return count

@@ -631,6 +631,14 @@ def collect(paths):
     return sources
 
 
+def lock_rows(model, **lookup):
+    """Lock the rows of ``model`` that ``lookup`` selects until the transaction ends, in the order
+    every writer of several rows takes them (by id), so that two writers never wait for each
+    other in a circle: one waits for the other's change, and then sees it."""
+    if lookup and all(lookup.values()):
+        list(model.objects.select_for_update().filter(**lookup).order_by("pk").values("pk"))
+
+
 class Importer:
     """Imports archive files; each file all-or-nothing, the rest going on when one fails."""
 
@@ -724,6 +732,9 @@ class Importer:
                 self.progress(done, len(work))
             if new_rows is not None:
                 new_rows.write(copies)
+        # Each row is locked again, and then checked, as it is written (_person, _episode).
+        lock_rows(Guest, short__in=[source.key for source, *_ in existing if source.kind == "person"])
+        lock_rows(Episode, slug__in=[source.key for source, *_ in existing if source.kind == "episode"])
         for source, outcome, doc, sha in existing:
             self._apply(source, outcome, doc, sha, copies)
 

@@ -275,3 +275,25 @@ def test_the_import_command_says_another_import_is_running(site):
             call_command("import_podcast", str(site))
     finally:
         paused.finish()
+
+
+def test_an_import_racing_a_speaker_rename_reports_a_conflict_and_keeps_the_rename(imported, editor, monkeypatch):
+    from episodes import editing
+
+    episode = Episode.objects.get(slug="first")
+    paused = Paused()
+    touch = editing.touch
+
+    def touch_then_hold(episode_ids):
+        touch(episode_ids)
+        paused.hold()
+
+    monkeypatch.setattr(editing, "touch", touch_then_hold)
+    paused.start(lambda: editing.rename_speaker(episode, "Host", "Alexey", editor))
+    changed_file(imported)
+    other = Background(lambda: Importer().run([imported]))
+    assert other.waiting()
+    paused.finish()
+    report = other.join()
+    assert next(o for o in report.outcomes if o.key == "first").status == "conflict"
+    assert set(TranscriptLine.objects.filter(episode=episode).values_list("speaker", flat=True)) == {"Alexey", "Ann"}
