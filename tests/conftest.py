@@ -37,6 +37,17 @@ def media_root(tmp_path, settings):
 
 
 @pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """A password costs about a second to hash with the production hasher on this machine, and
+    every admin test makes a user. The production hasher stays listed, for the tests whose app
+    servers (another process, with the real settings) check a password hashed here."""
+    settings.PASSWORD_HASHERS = [
+        "django.contrib.auth.hashers.MD5PasswordHasher",
+        "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    ]
+
+
+@pytest.fixture(autouse=True)
 def page_cache_off(settings):
     """Tests run inside a transaction that never commits, so the content version (moved after a
     commit) would not move: pages are not cached, except in tests/test_caching.py, which turns

@@ -27,6 +27,7 @@ from urllib import error, request
 from urllib.parse import quote, urlencode
 
 import pytest
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import User
 from django.db import connection
 
@@ -241,7 +242,10 @@ def two_servers(postgresql_only, redis_prefix, transactional_db, tmp_path, media
         sources = [sync.Source(site / "_people" / f"{key}.md", "person", site) for key in guests]
         report = sync.Importer().run_sources(sources + [sync.Source(path, "episode", site)])
         assert report.ok, report.summary()
-        User.objects.create_superuser("editor-two", "editor@example.com", PASSWORD)
+        editor = User.objects.create_superuser("editor-two", "editor@example.com")
+        # Hashed as the servers' settings hash it (the tests hash with a faster one).
+        editor.password = make_password(PASSWORD, hasher="pbkdf2_sha256")
+        editor.save(update_fields=["password"])
         output, _ = collecting.communicate(timeout=120)
     finally:
         if collecting.poll() is None:
