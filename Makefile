@@ -18,13 +18,19 @@ SERVE_ENV = DEBUG=0 HTTPS=$${HTTPS:-0} STATIC_MANIFEST=1 SERVE_MEDIA=$${SERVE_ME
 	CONN_MAX_AGE=$${CONN_MAX_AGE:-60} ALLOWED_HOSTS=$${ALLOWED_HOSTS:-localhost,127.0.0.1,[::1]} \
 	SECRET_KEY=$${SECRET_KEY:-$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))')}
 
-$(VENV)/.installed: requirements.txt requirements-dev.txt
+# The install is redone when the requirements' content changes, not their files' times: a fresh
+# clone's files are all newer than an existing .venv.
+REQUIREMENTS_HASH := $(shell cat requirements.txt requirements-dev.txt | sha256sum | cut -c1-16)
+INSTALLED := $(VENV)/.installed-$(REQUIREMENTS_HASH)
+
+$(INSTALLED):
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements-dev.txt
+	rm -f $(VENV)/.installed*
 	touch $@
 
-install: $(VENV)/.installed
+install: $(INSTALLED)
 
 run: install
 	$(PY) manage.py migrate --no-input

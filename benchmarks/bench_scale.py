@@ -42,7 +42,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
-from scratch import PostgresServer
+from scratch import PostgresServer, unique_name
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -732,7 +732,9 @@ def main():
     parser.add_argument(
         "--db", default=os.environ.get("DATABASE_URL") or DEFAULT_SERVER, help="a PostgreSQL server URL"
     )
-    parser.add_argument("--db-name", default="bench_scale", help="prefix of the scratch databases")
+    parser.add_argument(
+        "--db-name", default=None, help="prefix of the scratch databases (default: bench_scale and this run's own tag)"
+    )
     parser.add_argument("--runs", type=int, default=10, help="renders per page")
     parser.add_argument("--import-runs", type=int, default=3, help="imports at each scale")
     parser.add_argument("--search-runs", type=int, default=3, help="renders per search query")
@@ -753,7 +755,7 @@ def main():
         sys.exit("--factor must be at least 2")
 
     work = Path(tempfile.mkdtemp(prefix="bench-scale-"))
-    server = Server(args.db, args.db_name)
+    server = Server(args.db, args.db_name or unique_name("bench_scale"))
     try:
         run(args, corpus, work, server)
     finally:

@@ -22,12 +22,12 @@ import tempfile
 import time
 from pathlib import Path
 
-from scratch import PostgresServer
+from scratch import PostgresServer, unique_name
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_SERVER = os.environ.get("BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432")
-# The scratch databases' name (and that name + "_template"): give each concurrent run its own.
-PG_NAME = os.environ.get("BENCH_POSTGRES_DB", "bench_podcast")
+# The scratch databases' name (and that name + "_template"), this run's own unless given.
+PG_NAME = os.environ.get("BENCH_POSTGRES_DB") or unique_name("bench_podcast")
 
 
 def timed(cmd, env):

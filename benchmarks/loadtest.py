@@ -1,7 +1,7 @@
 """Load test: wrk against ``make serve`` on PostgreSQL, and nginx serving a saved page as the baseline.
 
 usage: python benchmarks/loadtest.py [--corpus PATH] [--duration 20s] [--connections 32]
-       [--threads 2] [--query data] [--db URL] [--db-name loadtest] [--redis-url URL | --no-redis]
+       [--threads 2] [--query data] [--db URL] [--db-name NAME] [--redis-url URL | --no-redis]
        [--json PATH] [--keep]
 
 Imports the archive into a scratch PostgreSQL database of its own (``--db-name``, dropped and
@@ -55,7 +55,7 @@ from http import HTTPStatus
 from pathlib import Path
 from urllib.parse import quote
 
-from scratch import PostgresServer
+from scratch import PostgresServer, unique_name
 
 ROOT = Path(__file__).resolve().parent.parent
 PY = ROOT / ".venv" / "bin" / "python"
@@ -633,7 +633,7 @@ def main():
         "--db", default=None, help=f"PostgreSQL server URL (default DATABASE_URL's server, else {DEFAULT_SERVER})"
     )
     parser.add_argument(
-        "--db-name", default="loadtest", help="the scratch database, dropped and made fresh (default %(default)s)"
+        "--db-name", default=None, help="the scratch database, made fresh and dropped (default: this run's own)"
     )
     parser.add_argument("--redis-url", default=DEFAULT_REDIS, help="Redis for the warm-redis set (default %(default)s)")
     parser.add_argument("--no-redis", action="store_true", help="skip the warm-redis set")
@@ -656,7 +656,7 @@ def main():
     database_url = os.environ.get("DATABASE_URL", "")
     if not database_url.startswith(("postgres://", "postgresql://")):
         database_url = ""  # SQLite by default: the load test is on PostgreSQL
-    scratch = Scratch(args.db or database_url or DEFAULT_SERVER, args.db_name)
+    scratch = Scratch(args.db or database_url or DEFAULT_SERVER, args.db_name or unique_name("loadtest"))
     tmp = Path(tempfile.mkdtemp(prefix="loadtest-"))
     redis_prefix = f"loadtest-{os.getpid()}-{secrets.token_hex(4)}"
     test = LoadTest(args)

@@ -24,11 +24,12 @@ def main(args):
     work = Path(tempfile.mkdtemp(prefix="roundtrip-"))
     database = f"sqlite:///{work / 'db.sqlite3'}"
     if postgres:
-        from scratch import PostgresServer
+        from scratch import PostgresServer, unique_name
 
         server = PostgresServer(os.environ.get("BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432"))
-        server.create("roundtrip_podcast")
-        database = server.url("roundtrip_podcast")
+        name = unique_name("roundtrip_podcast")
+        server.create(name)
+        database = server.url(name)
     os.environ.update(DATABASE_URL=database, MEDIA_ROOT=str(work / "media"))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "podcast.settings")
     sys.path.insert(0, str(ROOT))
@@ -75,7 +76,7 @@ def main(args):
         from django.db import connection
 
         connection.close()
-        server.drop("roundtrip_podcast")
+        server.drop(name)
 
 
 if __name__ == "__main__":

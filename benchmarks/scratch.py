@@ -1,8 +1,15 @@
 """Scratch databases on a PostgreSQL server, for the benchmarks: made and dropped through the
 server's ``postgres`` database, never touching the database a URL names."""
 
+import os
+import secrets
 import sys
 from urllib.parse import urlsplit, urlunsplit
+
+
+def unique_name(prefix):
+    """A database name of this run alone: two runs at once never drop each other's database."""
+    return f"{prefix}_{os.getpid()}_{secrets.token_hex(3)}"
 
 
 class PostgresServer:
