@@ -1,7 +1,8 @@
 """Django's Redis cache backend, for a cache that is an accelerator and nothing more.
 
-When Redis cannot be reached or does not answer in time, every operation behaves as if the cache
-were empty: a read is a miss, a write stores nothing. Pages are rendered without the cache and no
+When Redis cannot be reached, does not answer in time or refuses writes (full with no eviction
+policy, or a read-only replica after a failover), every operation behaves as if the cache were
+empty: a read is a miss, a write stores nothing. Pages are rendered without the cache and no
 editor's work fails because of it.
 
 After a failure the backend does not ask Redis again for ``backoff_seconds`` (an OPTIONS entry,
@@ -9,8 +10,8 @@ After a failure the backend does not ask Redis again for ``backoff_seconds`` (an
 or read timeout. An outage is logged once when it starts and once when Redis answers again, not
 once per request.
 
-Only connection failures and timeouts are forgiven: anything else (a value that cannot be
-pickled, a wrong command) is a bug and still raises.
+Only those are forgiven: anything else (a value that cannot be pickled, a wrong command) is a
+bug and still raises.
 """
 
 import logging
@@ -21,12 +22,14 @@ from urllib.parse import urlsplit
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.redis import RedisCache
 from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import OutOfMemoryError, ReadOnlyError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 logger = logging.getLogger(__name__)
 
-# What "Redis is not there" looks like to redis-py; a refused password is a ConnectionError too.
-UNREACHABLE = (RedisConnectionError, RedisTimeoutError)
+# What "Redis is not there" looks like to redis-py (a refused password is a ConnectionError too),
+# and what a Redis that takes no more writes answers.
+UNAVAILABLE = (RedisConnectionError, RedisTimeoutError, OutOfMemoryError, ReadOnlyError)
 DEFAULT_BACKOFF_SECONDS = 5.0
 
 
@@ -55,7 +58,7 @@ class _Outage:
                 return
             self.down = True
         logger.warning(
-            "Redis at %s cannot be reached (%s): pages are served without the cache, and Redis is "
+            "Redis at %s cannot be used (%s): pages are served without the cache, and Redis is "
             "tried again every %g seconds.",
             address,
             error,
@@ -82,7 +85,7 @@ def _outage_for(servers):
 
 
 class FailSoftRedisCache(RedisCache):
-    """``RedisCache`` whose every operation takes an unreachable Redis for an empty cache."""
+    """``RedisCache`` whose every operation takes an unavailable Redis for an empty cache."""
 
     def __init__(self, server, params):
         super().__init__(server, params)
@@ -97,7 +100,7 @@ class FailSoftRedisCache(RedisCache):
             return fallback
         try:
             result = operation(*args, **kwargs)
-        except UNREACHABLE as error:
+        except UNAVAILABLE as error:
             self._outage.failed(self._address, self.backoff, error)
             return fallback
         self._outage.answered(self._address)

@@ -47,9 +47,10 @@ def _wait_for_port(port, process, log):
 
 
 class PrivateRedis:
-    """``redis-server`` on a port of its own, keeping nothing on disk."""
+    """``redis-server`` on a port of its own, keeping nothing on disk; ``options`` are more of
+    its command-line settings (``"--maxmemory", "1mb"``)."""
 
-    def __init__(self, directory):
+    def __init__(self, directory, *options):
         self.binary = shutil.which("redis-server")
         if self.binary is None:
             missing("redis-server is not installed (apt-get install redis-server)")
@@ -57,12 +58,13 @@ class PrivateRedis:
         self.port = free_port()
         self.url = f"redis://127.0.0.1:{self.port}/0"
         self.log = self.directory / f"redis-{self.port}.log"
+        self.options = list(options)
         self.process = None
 
     def start(self):
         command = [
             self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-            "--dir", str(self.directory),
+            "--dir", str(self.directory), *self.options,
         ]  # fmt: skip
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)

@@ -8,6 +8,7 @@ import logging
 import time
 
 import pytest
+import redis
 from django.core.cache import cache
 from django.db import connection
 
@@ -32,21 +33,31 @@ def redis_server(tmp_path):
     server.stop()
 
 
-@pytest.fixture
-def redis_cache(redis_server, settings):
-    """The page cache on the private Redis, as settings.py configures it for REDIS_URL."""
+def use_cache(settings, url):
+    """The page cache on a private Redis, as settings.py configures it for REDIS_URL."""
     settings.CACHES = {
         "default": {
             "BACKEND": "podcast.rediscache.FailSoftRedisCache",
-            "LOCATION": redis_server.url,
+            "LOCATION": url,
             "KEY_PREFIX": "faults",
             "OPTIONS": {"socket_connect_timeout": TIMEOUT, "socket_timeout": TIMEOUT, "backoff_seconds": BACKOFF},
         }
     }
     settings.PAGE_CACHE_SECONDS = 600
-    rediscache._outages.clear()  # a port the system gave out again starts with no past outage
-    yield redis_server
+
+
+@pytest.fixture(autouse=True)
+def no_past_outage():
+    """A port the system gives out again starts with no outage left from another test."""
     rediscache._outages.clear()
+    yield
+    rediscache._outages.clear()
+
+
+@pytest.fixture
+def redis_cache(redis_server, settings):
+    use_cache(settings, redis_server.url)
+    return redis_server
 
 
 @pytest.fixture
@@ -121,8 +132,22 @@ def test_an_outage_is_logged_when_it_starts_and_when_it_ends(redis_cache, caplog
     assert cache.get("greeting") == "hello"
     messages = [record.getMessage() for record in caplog.records if record.name == "podcast.rediscache"]
     assert len(messages) == 2, messages
-    assert "cannot be reached" in messages[0] and f"127.0.0.1:{redis_cache.port}" in messages[0]
+    assert "cannot be used" in messages[0] and f"127.0.0.1:{redis_cache.port}" in messages[0]
     assert "answers again" in messages[1]
+
+
+def test_a_full_redis_that_refuses_writes_costs_no_page(site, tmp_path, settings, client):
+    full = PrivateRedis(tmp_path, "--maxmemory-policy", "noeviction")
+    full.start()
+    try:
+        use_cache(settings, full.url)
+        client_of_full = redis.Redis.from_url(full.url)
+        client_of_full.set("ballast", b"x" * 2_000_000)
+        client_of_full.config_set("maxmemory", "1mb")  # full now, and evicting nothing
+        for url in PAGES:
+            assert client.get(url).status_code == 200, url
+    finally:
+        full.stop()
 
 
 def test_redis_url_gives_the_forgiving_backend_with_short_timeouts():
