@@ -13,6 +13,9 @@ What moves it: saving or deleting through the models (signals), every successful
 makes in the admin (``AdminWritesMiddleware``: bulk tools such as find and replace, publish and
 restore included), and the importer.
 
+A page is keyed on the query parameters its view reads, and on no other: a tracker's
+``?utm_source=`` or a random ``?x=`` gets the cached page instead of storing one more copy.
+
 While the database cannot be reached, the version cannot be read: a page cached under the last
 version seen (by this process, or by any app server, through the cache) is served as it is,
 and anything else is left to ``podcast.resilience``, which answers 503.
@@ -21,6 +24,7 @@ and anything else is left to ``podcast.resilience``, which answers 503.
 import hashlib
 import threading
 from functools import wraps
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.cache import cache
@@ -133,8 +137,32 @@ class AdminWritesMiddleware:
         return response
 
 
-def _cache_key(request, version):
-    url = request.build_absolute_uri()
+# The query parameters each public view reads (``cached_page``'s ``query`` when it is not given).
+READS = {
+    "episodes.views.home": (),
+    "episodes.views.episode_list": ("page",),
+    "episodes.views.episode": (),
+    "episodes.views.transcript_file": (),
+    "episodes.views.people": ("page",),
+    "episodes.views.person": ("page",),
+    "episodes.views.search": ("q",),
+    "episodes.views.robots": (),
+    "episodes.feeds.EpisodeFeed": (),
+    "django.contrib.sitemaps.views.sitemap": ("p",),  # a sitemap's page
+}
+
+
+def _view_name(view):
+    named = view if hasattr(view, "__qualname__") else type(view)  # a Feed is an instance
+    return f"{named.__module__}.{named.__qualname__}"
+
+
+def _cache_key(request, version, query):
+    if query is None:
+        kept = sorted(request.GET.lists())
+    else:
+        kept = [(name, request.GET.getlist(name)) for name in sorted(query) if name in request.GET]
+    url = f"{request.scheme}://{request.get_host()}{request.path}?{urlencode(kept, doseq=True)}"
     return f"page:{version}:{hashlib.sha256(url.encode()).hexdigest()}"
 
 
@@ -150,12 +178,12 @@ def _seen(version):
     _last_version = version
 
 
-def _kept_copy(request):
+def _kept_copy(request, query):
     """The page cached under the last version seen, or None. It goes out as it was made, with
     the ETag of the version it was made from: whoever keeps it asks again with that ETag, and
     gets the current page once the database answers and the version has moved."""
     for version in dict.fromkeys((cache.get(LAST_VERSION_KEY), _last_version)):
-        response = cache.get(_cache_key(request, version)) if version else None
+        response = cache.get(_cache_key(request, version, query)) if version else None
         if response is not None:
             etag = f'"{version}"'
             response = _revalidate(get_conditional_response(request, etag=etag) or response, etag)
@@ -165,13 +193,19 @@ def _kept_copy(request):
     return None
 
 
-def cached_page(view):
+def cached_page(view, query=None):
     """Serve a public view from the cache, with the content version as its ETag.
 
     Staff are never served from nor stored in the cache: they preview drafts. Only complete
     200 responses that did not ask to stay private are stored. ``PAGE_CACHE_SECONDS = 0`` turns
     the cache off; conditional GET still works then.
+
+    ``query`` names the query parameters the view reads, the only ones its cache key holds; when
+    it is not given, ``READS`` names them. A view in neither is keyed on its whole query string:
+    a bigger cache, but never another page's answer.
     """
+    if query is None:
+        query = READS.get(_view_name(view))
 
     @wraps(view)
     def cached_view(request, *args, **kwargs):
@@ -181,7 +215,7 @@ def cached_page(view):
         try:
             version = current_version()
         except DATABASE_UNAVAILABLE:
-            kept = _kept_copy(request) if timeout else None
+            kept = _kept_copy(request, query) if timeout else None
             if kept is None:
                 raise
             return kept
@@ -191,7 +225,7 @@ def cached_page(view):
         not_modified = get_conditional_response(request, etag=etag)
         if not_modified is not None:
             return _revalidate(not_modified, etag)
-        key = _cache_key(request, version)
+        key = _cache_key(request, version, query)
         response = cache.get(key) if timeout else None
         if response is None:
             response = view(request, *args, **kwargs)
@@ -206,6 +240,7 @@ def cached_page(view):
                 cache.set_many({key: response, LAST_VERSION_KEY: version}, timeout)
         return _revalidate(response, etag)
 
+    cached_view.query_parameters = query
     return cached_view
 
 
