@@ -186,7 +186,8 @@ def _kept_copy(request, query):
         response = cache.get(_cache_key(request, version, query)) if version else None
         if response is not None:
             etag = f'"{version}"'
-            response = _revalidate(get_conditional_response(request, etag=etag) or response, etag)
+            not_modified = get_conditional_response(request, etag=etag)
+            response = _revalidate(response if not_modified is None else not_modified, etag)
             # For people and logs: made before the database went out of reach.
             response["X-Cache-Status"] = "STALE"
             return response
