@@ -1,14 +1,23 @@
-"""Find and replace across transcripts: every match previewed in context, only the ticked ones
+r"""Find and replace across transcripts: every match previewed in context, only the ticked ones
 applied, each change recorded in the episodes' history.
 
 A match is identified by its line, its place in the line and a fingerprint of the line's text
 when it was previewed; a line changed since the preview is skipped, never rewritten blindly.
+
+A regular expression is the editor's own program, and some take exponential time (``(\w+\s?)+$``
+ran for 30 s and got the worker killed). Expressions run on the ``regex`` module, whose matching
+takes a timeout: one search or one replacement gets ``MATCH_SECONDS`` of matching in all, across
+every line, and then stops with a sentence, not a killed worker. Literal terms stay on ``re``,
+exactly as before: they run in linear time.
 """
 
 import hashlib
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
+from time import monotonic as _clock
+
+import regex
 
 from . import editing
 from .models import Episode, Section, TranscriptLine
@@ -16,10 +25,77 @@ from .timecodes import format_seconds
 
 MAX_MATCHES = 1000
 CONTEXT = 60
+# Matching time one find or one apply may spend on a regular expression, all lines together; a
+# sensible expression needs a fraction of it over the whole archive.
+MATCH_SECONDS = 2.0
+# The regex module expands counted repeats when it compiles, before any timeout applies:
+# ``a{1000000000}`` would take minutes. These bounds keep compiling a matter of milliseconds.
+MAX_EXPRESSION_LENGTH = 1000
+MAX_REPEAT_PRODUCT = 10_000
+TOO_SLOW = (
+    "That regular expression takes too long to run over the transcripts; make it more specific "
+    "(fewer nested repeats such as (a+)+, or anchor it to a word)."
+)
+
+_COUNTED_REPEAT = re.compile(r"\{\s*(\d*)\s*(?:,\s*(\d*)\s*)?\}")
 
 
 class PatternError(ValueError):
     pass
+
+
+def _compile_expression(term, case_sensitive):
+    if len(term) > MAX_EXPRESSION_LENGTH:
+        raise PatternError(
+            f"That regular expression is {len(term):,} characters long; at most {MAX_EXPRESSION_LENGTH:,} are accepted."
+        )
+    # Every count is multiplied, nested or not: a safe over-estimate of what compiling expands.
+    product = 1
+    for counts in _COUNTED_REPEAT.findall(term):
+        product *= max([int(count) for count in counts if count] or [1])
+    if product > MAX_REPEAT_PRODUCT:
+        raise PatternError(
+            f"The repeat counts in that regular expression (the numbers in braces) multiply to {product:,}; "
+            f"at most {MAX_REPEAT_PRODUCT:,} can be run. Use smaller counts."
+        )
+    try:
+        return regex.compile(term, 0 if case_sensitive else regex.IGNORECASE)
+    except (regex.error, OverflowError, RecursionError) as exc:
+        raise PatternError(f"That is not a valid regular expression: {exc}.") from None
+
+
+def _replacement_checker(pattern):
+    """An ``re`` pattern with the groups of ``pattern`` and nothing else: ``re`` checks a
+    replacement as soon as it is given one, where ``regex`` waits for a match to expand."""
+    names = {index: name for name, index in pattern.groupindex.items()}
+    groups = "".join(f"(?P<{names[index]}>)" if index in names else "()" for index in range(1, pattern.groups + 1))
+    try:
+        return re.compile(groups)
+    except re.error:  # a group name only regex accepts: the replacement is checked as it is used
+        return regex.compile("")
+
+
+class _Budget:
+    """The matching time left to one find or one apply."""
+
+    def __init__(self, seconds):
+        self.left = seconds
+
+    def matches(self, pattern, text):
+        if self.left <= 0:
+            raise PatternError(TOO_SLOW)
+        started = _clock()
+        try:
+            # The timeout bounds each step of the iteration; the budget, checked after each
+            # match, bounds them all together.
+            for match in pattern.finditer(text, timeout=self.left):
+                yield match
+                if self.left - (_clock() - started) <= 0:
+                    raise PatternError(TOO_SLOW)
+        except TimeoutError:
+            raise PatternError(TOO_SLOW) from None
+        finally:
+            self.left -= _clock() - started
 
 
 @dataclass
@@ -34,25 +110,29 @@ class Query:
     def __post_init__(self):
         if not self.term:
             raise PatternError("Give something to find.")
-        flags = 0 if self.case_sensitive else re.IGNORECASE
+        if not self.regex:
+            self.pattern = re.compile(re.escape(self.term), 0 if self.case_sensitive else re.IGNORECASE)
+            return
+        self.pattern = _compile_expression(self.term, self.case_sensitive)
         try:
-            self.pattern = re.compile(self.term if self.regex else re.escape(self.term), flags)
-        except re.error as exc:
-            raise PatternError(f"That is not a valid regular expression: {exc}.") from None
-        if self.regex:
-            try:
-                # Checks the replacement's group references against the expression now,
-                # rather than in the middle of applying it.
-                self.pattern.sub(self.replacement, "")
-            except (re.error, IndexError) as exc:
-                raise PatternError(f"The replacement does not fit the expression: {exc}.") from None
+            # Checks the replacement's group references against the expression now,
+            # rather than in the middle of applying it.
+            _replacement_checker(self.pattern).sub(self.replacement, "")
+        except (re.error, IndexError) as exc:
+            raise PatternError(f"The replacement does not fit the expression: {exc}.") from None
+
+    def matches(self, text, budget):
+        """The matches in ``text``; an expression's matching time is taken from ``budget``."""
+        if not self.regex:
+            return self.pattern.finditer(text)
+        return budget.matches(self.pattern, text)
 
     def replacement_for(self, match):
         if not self.regex:
             return self.replacement
         try:
             return match.expand(self.replacement)
-        except (re.error, IndexError) as exc:
+        except (regex.error, IndexError) as exc:
             raise PatternError(f"The replacement does not fit the expression: {exc}.") from None
 
     def describe(self):
@@ -119,9 +199,10 @@ def find(query, *, episode_ids=None, limit=MAX_MATCHES):
     """Every match in scope, in episode and transcript order (the first ``limit`` of them)."""
     result = Search()
     found = []
+    budget = _Budget(MATCH_SECONDS)
     for kind, item_id, episode_id, text, time, speaker in _items(episode_ids, query):
         fingerprint = _fingerprint(text)
-        for match in query.pattern.finditer(text):
+        for match in query.matches(text, budget):
             if match.start() == match.end():
                 continue
             result.total += 1
@@ -182,6 +263,7 @@ def apply(query, keys, *, user=None):
     headers = {("h", obj.pk): obj for obj in Section.objects.filter(pk__in=by_kind["h"])}
     objects = {**lines, **headers}
     changed = {"l": [], "h": []}
+    budget = _Budget(MATCH_SECONDS)
     for item, spans in wanted.items():
         obj = objects.get(item)
         attr = "text" if item[0] == "l" else "title"
@@ -190,7 +272,7 @@ def apply(query, keys, *, user=None):
             continue
         text = getattr(obj, attr)
         pieces, cursor, count = [], 0, 0
-        for match in query.pattern.finditer(text):
+        for match in query.matches(text, budget):
             if match.span() in spans:
                 pieces += [text[cursor : match.start()], query.replacement_for(match)]
                 cursor = match.end()
