@@ -14,6 +14,7 @@ import time
 import uuid
 
 import pytest
+import redis
 
 from tests.admin_pages import form_fields
 from tests.conftest import ROOT
@@ -95,8 +96,6 @@ def deployment(tmp_path_factory):
 @pytest.fixture
 def site(deployment):
     """The deployment with an empty page cache and the database up, before and after."""
-    import redis
-
     if not deployment.database.running():
         deployment.database.start()
     redis.Redis.from_url(deployment.redis.url).flushall()
