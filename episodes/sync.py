@@ -22,12 +22,19 @@ from django.core.files.storage import FileSystemStorage, default_storage
 from django.db import DatabaseError, OperationalError, connection, transaction
 
 from . import documents
-from .caching import content_changed
+from .caching import content_changed_now
 from .documents import DocumentError
 from .files import FileWriteError, copy_atomic, write_atomic
 from .models import Appearance, Episode, Guest, PlatformLink, QuotableClip, Section, TranscriptLine
 
 MAX_TRANSCRIPT_ITEMS = 20_000
+
+try:  # object storage's client: its errors say that the store is out of reach, like a disk's
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    STORAGE_ERRORS = (OSError, BotoCoreError, ClientError)
+except ImportError:  # pragma: no cover - django-storages' S3 backend not installed
+    STORAGE_ERRORS = (OSError,)
 TODO = PlatformLink.TODO
 
 # Keys with a column of their own: file key -> (model field, kind), in the order a new key is
@@ -668,8 +675,8 @@ class Importer:
                 if self.dry_run:
                     transaction.set_rollback(True)
                 elif any(outcome.status in ("created", "updated") for outcome in report.outcomes):
-                    # Rows written by COPY and bulk statements send no model signals.
-                    content_changed()
+                    # With the data, last (rows written by COPY and bulk statements send no signals).
+                    content_changed_now()
         except OperationalError as exc:
             if connection.vendor == "sqlite" and "locked" in str(exc):
                 raise SyncError(IMPORT_BUSY) from None
@@ -901,17 +908,17 @@ class Importer:
         try:
             if storage.exists(name) and storage.size(name) == source_path.stat().st_size:
                 return
-            if storage.exists(name):
-                storage.delete(name)
-            if isinstance(storage, FileSystemStorage):
+            if isinstance(storage, FileSystemStorage):  # replaced in place, never missing
                 target = Path(storage.path(name))
                 target.parent.mkdir(parents=True, exist_ok=True)
                 copy_atomic(source_path, target)
-            else:  # object storage, say: through the storage's own save
+            else:  # object storage, say: through the storage's own save, under the same name
+                if storage.exists(name):
+                    storage.delete(name)
                 with source_path.open("rb") as handle:
                     storage.save(name, handle)
-        except OSError as exc:
-            return exc.strerror or str(exc)
+        except STORAGE_ERRORS as exc:
+            return getattr(exc, "strerror", None) or str(exc)
 
 
 class NewRows:
@@ -1251,15 +1258,18 @@ class Exporter:
 
     def _image(self, report, image):
         name = image.name if image else ""
-        if not name or not self.storage.exists(name):
+        if not name:
             return
         target = self.out / name
         try:
+            if not self.storage.exists(name):
+                return
             if target.is_file() and target.stat().st_size == self.storage.size(name):
                 return
             target.parent.mkdir(parents=True, exist_ok=True)
             with self.storage.open(name, "rb") as src:
                 write_atomic(target, src.read())
             report.images += 1
-        except OSError as exc:
-            report.warnings.append(f"image {name} could not be written to {target}: {exc.strerror or exc}")
+        except STORAGE_ERRORS as exc:
+            reason = getattr(exc, "strerror", None) or exc
+            report.warnings.append(f"image {name} could not be written to {target}: {reason}")

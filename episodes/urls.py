@@ -14,20 +14,23 @@ def moved(pattern_name):
 
 
 app_name = "episodes"
-# Every public page is cached and revalidated through ``caching``.
+# Every public page is cached and revalidated through ``caching``, keyed on the query parameters
+# its view reads (``query``) and no others.
 # Keys are file names, and some are not slugs ("ella(wati)sahnan", "…-skills.md"): any text
 # without a slash is a key here.
 urlpatterns = [
-    path("", cached_page(views.home), name="home"),
-    path("podcast/", cached_page(views.episode_list), name="episode_list"),
-    path("podcast/feed.xml", cached_page(EpisodeFeed()), name="feed"),
-    path("podcast/<str:slug>/", cached_page(views.episode), name="episode"),
-    path("podcast/<str:slug>/<str:filename>", cached_page(views.transcript_file), name="transcript_file"),
-    path("people/", cached_page(views.people), name="people"),
-    path("people/<str:short>/", cached_page(views.person), name="person"),
-    path("search/", cached_page(views.search), name="search"),
-    path("sitemap.xml", cached_page(sitemap), {"sitemaps": SITEMAPS}, name="sitemap"),
-    path("robots.txt", cached_page(views.robots), name="robots"),
+    path("", cached_page(views.home, query=()), name="home"),
+    path("podcast/", cached_page(views.episode_list, query=["page"]), name="episode_list"),
+    path("podcast/feed.xml", cached_page(EpisodeFeed(), query=()), name="feed"),
+    path("podcast/<str:slug>/", cached_page(views.episode, query=()), name="episode"),
+    path(
+        "podcast/<str:slug>/<str:filename>", cached_page(views.transcript_file, query=()), name="transcript_file"
+    ),
+    path("people/", cached_page(views.people, query=["page"]), name="people"),
+    path("people/<str:short>/", cached_page(views.person, query=["page"]), name="person"),
+    path("search/", cached_page(views.search, query=["q"]), name="search"),
+    path("sitemap.xml", cached_page(sitemap, query=["p"]), {"sitemaps": SITEMAPS}, name="sitemap"),
+    path("robots.txt", cached_page(views.robots, query=()), name="robots"),
     path("podcast.html", moved("episodes:episode_list")),
     path("people.html", moved("episodes:people")),
     re_path(r"^podcast/(?P<slug>[^/]+)\.html$", moved("episodes:episode")),

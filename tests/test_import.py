@@ -314,7 +314,7 @@ def test_an_image_that_cannot_be_copied_is_a_warning(site, monkeypatch):
     def refuse(*args, **kwargs):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr("episodes.sync.shutil.copyfile", refuse)
+    monkeypatch.setattr("episodes.sync.copy_atomic", refuse)
     code, _, err = run_import(site)
     assert code == 0
     assert "first.md: warning: image images/podcast/first.jpg could not be copied to media storage" in err
@@ -490,3 +490,47 @@ def test_episodes_naming_a_person_whose_file_fails_fail_with_it(bigger_site):
     assert "People: 1 created" in out and "Episodes: 1 created" in out
     assert_written_whole("first")
     assert list(Guest.objects.values_list("short", flat=True)) == ["ann"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_content_version_moves_with_the_imported_data(site, monkeypatch):
+    # A process killed right after the import's commit runs no commit callback: the version must
+    # have moved in the same transaction, or every cached page stays stale on every server.
+    from django.db import transaction
+
+    from episodes.caching import current_version
+
+    before = current_version()
+    monkeypatch.setattr(transaction, "on_commit", lambda *args, **kwargs: None)
+    assert Importer().run([site]).ok
+    assert current_version() != before
+
+
+def test_an_image_the_object_store_refuses_is_a_warning(site, monkeypatch):
+    from botocore.exceptions import EndpointConnectionError
+    from django.core.files.storage import Storage
+
+    class Unreachable(Storage):
+        def exists(self, name):
+            raise EndpointConnectionError(endpoint_url="https://bucket.example.org")
+
+    report = Importer(storage=Unreachable()).run([site])
+    assert report.ok and Episode.objects.count() == 2
+    warnings = [warning for outcome in report.outcomes for warning in outcome.warnings]
+    assert warnings and all("could not be copied to media storage: Could not connect" in w for w in warnings)
+
+
+def test_the_commands_say_when_the_database_cannot_be_reached(tmp_path):
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    env = {"PATH": "/usr/bin:/bin", "DATABASE_URL": "postgres://postgres@127.0.0.1:1/nowhere", "HOME": str(tmp_path)}
+    for command in (["import_podcast", "sample"], ["export_podcast", str(tmp_path / "out")]):
+        done = subprocess.run(
+            [sys.executable, "manage.py", *command], cwd=ROOT, env=env, capture_output=True, text=True, check=False
+        )
+        assert done.returncode == 1
+        assert "the database cannot be reached" in done.stderr and "Run it again once it answers" in done.stderr
+        assert "Traceback" not in done.stderr

@@ -82,7 +82,7 @@ def test_the_cache_is_redis_when_redis_url_is_set():
     assert settings_in_production(code) == "django.core.cache.backends.locmem.LocMemCache"
     assert (
         settings_in_production(code, REDIS_URL="redis://127.0.0.1:6379/3")
-        == "django.core.cache.backends.redis.RedisCache"
+        == "podcast.rediscache.FailSoftRedisCache"
     )
 
 

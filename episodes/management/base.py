@@ -1,6 +1,8 @@
 import gc
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
+
+from podcast.resilience import DATABASE_UNAVAILABLE
 
 
 class ArchiveCommand(BaseCommand):
@@ -9,6 +11,17 @@ class ArchiveCommand(BaseCommand):
 
     # The project's checks are for serving; migrate and the server run them.
     requires_system_checks = ()
+    # What a run that cannot reach the database leaves (the whole run is one transaction).
+    left_as_it_was = "nothing was changed"
+
+    def execute(self, *args, **options):
+        try:
+            return super().execute(*args, **options)
+        except DATABASE_UNAVAILABLE as exc:
+            reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise CommandError(
+                f"the database cannot be reached ({reason}); {self.left_as_it_was}. Run it again once it answers."
+            ) from None
 
     def run_from_argv(self, argv):
         super().run_from_argv(argv)

@@ -7,6 +7,7 @@ from episodes.sync import Exporter, SyncError
 
 
 class Command(ArchiveCommand):
+    left_as_it_was = "every file it wrote is whole, and the next run writes the rest"
     help = "Write the archive back to files: OUT/_podcast/<slug>.md, OUT/_people/<short>.md and their images."
 
     def add_arguments(self, parser):

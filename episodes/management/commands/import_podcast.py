@@ -7,6 +7,7 @@ from episodes.sync import Importer, SyncError
 
 
 class Command(ArchiveCommand):
+    left_as_it_was = "nothing was imported"
     help = (
         "Import a podcast archive: site roots (holding _podcast/, _people/, images/) or single .md "
         "files. People first, then episodes; each file is all-or-nothing."
