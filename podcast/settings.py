@@ -143,6 +143,8 @@ STORAGES = {
 # Media in object storage (S3 or a compatible service) through django-storages; credentials come
 # from the usual AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY variables or the machine's role.
 if os.environ.get("MEDIA_STORAGE", "filesystem") == "s3":
+    from botocore.config import Config as S3ClientConfig
+
     STORAGES["default"] = {
         "BACKEND": "storages.backends.s3.S3Storage",
         "OPTIONS": {
@@ -153,6 +155,9 @@ if os.environ.get("MEDIA_STORAGE", "filesystem") == "s3":
             # Episode covers and portraits are public: plain, cacheable URLs.
             "querystring_auth": False,
             "file_overwrite": True,
+            # A store that does not answer costs an import a warning per image, and a request a
+            # few seconds, not a worker held for botocore's minutes of retries.
+            "client_config": S3ClientConfig(connect_timeout=2, read_timeout=10, retries={"max_attempts": 2}),
         },
     }
 
