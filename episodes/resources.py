@@ -6,6 +6,7 @@ Rows are matched by their key (``slug``, ``short``), so a spreadsheet exported, 
 imported back updates the same rows.
 """
 
+from django.db import models
 from import_export import fields, resources, widgets
 
 from . import editing
@@ -26,7 +27,17 @@ class TopicsWidget(widgets.Widget):
         return ", ".join(value or [])
 
 
-class EpisodeResource(resources.ModelResource):
+class Resource(resources.ModelResource):
+    @classmethod
+    def widget_from_django_field(cls, f, default=widgets.Widget):
+        # A spreadsheet reader gives None for an empty cell; a text column keeps "" for it, as
+        # import-export already does for a CharField, or an exported XLSX does not import back.
+        if isinstance(f, models.TextField):
+            return widgets.CharWidget
+        return super().widget_from_django_field(f, default)
+
+
+class EpisodeResource(Resource):
     topics = fields.Field(attribute="topics", column_name="topics", widget=TopicsWidget())
     guests = fields.Field(column_name="guests", readonly=True)
 
@@ -75,7 +86,7 @@ class EpisodeResource(resources.ModelResource):
         editing.record(user, Episode.objects.filter(pk__in=ids), "Imported from a spreadsheet.", log=False)
 
 
-class GuestResource(resources.ModelResource):
+class GuestResource(Resource):
     class Meta:
         model = Guest
         import_id_fields = ("short",)
