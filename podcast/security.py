@@ -1,6 +1,57 @@
-"""Response headers Django 5.2 does not set itself, and the client address behind a proxy."""
+"""Response headers Django 5.2 does not set itself, requests no page can take, and the client
+address behind a proxy."""
 
 from django.conf import settings
+from django.http import HttpResponseBadRequest
+
+NUL = "\x00"
+
+
+class RefuseNulMiddleware:
+    """A NUL character in the path, a query parameter or a posted field is refused with 400.
+
+    No page has a use for one, and PostgreSQL refuses it in any text ("A string literal cannot
+    contain NUL (0x00) characters"): wherever such a value reached a query (a search, an episode's
+    key, the admin's lists and autocomplete) the answer was a 500. Refused here, first, it is
+    refused everywhere and on both databases alike.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        where = _nul_in(request)
+        if where:
+            response = HttpResponseBadRequest(
+                f"The request holds a NUL character (%00) in {where}, which no page accepts; remove it and "
+                "try again.\n",
+                content_type="text/plain; charset=utf-8",
+            )
+            # Sent before the middleware that would add it.
+            response["X-Content-Type-Options"] = "nosniff"
+            return response
+        return self.get_response(request)
+
+
+def _nul_in(request):
+    """Where the request holds a NUL (words for the message), or ""."""
+    if NUL in request.path:
+        return "its address"
+    for name, values in request.GET.lists():
+        if NUL in name or any(NUL in value for value in values):
+            return "the query parameter " + _printable(name)
+    if request.method == "POST":
+        for name, values in request.POST.lists():
+            if NUL in name or any(NUL in value for value in values):
+                return "the field " + _printable(name)
+        for name, uploads in request.FILES.lists():
+            if NUL in name or any(NUL in (upload.name or "") for upload in uploads):
+                return "the file field " + _printable(name)
+    return ""
+
+
+def _printable(name):
+    return repr(name.replace(NUL, "%00")[:100])
 
 
 def _policy(directives):

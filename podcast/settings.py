@@ -53,6 +53,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "podcast.security.RefuseNulMiddleware",  # first: a NUL in a request is a 400, never a database error
     "django.middleware.security.SecurityMiddleware",
     "podcast.security.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
