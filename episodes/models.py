@@ -8,6 +8,7 @@ the order of its keys, and the keys that have no column of their own (see ``sync
 from django.db import models
 from django.urls import reverse
 
+from .images import ImageFile
 from .timecodes import format_seconds
 
 
@@ -43,7 +44,13 @@ class Guest(Synced):
         "key", max_length=200, unique=True, help_text="The file name and the address of the profile page."
     )
     title = models.CharField("name", max_length=300)
-    picture = models.FileField(upload_to="images/authors/", max_length=500, blank=True)
+    picture = models.FileField(
+        upload_to="images/authors/",
+        max_length=500,
+        blank=True,
+        validators=[ImageFile("picture")],
+        help_text="A JPEG, PNG, GIF or WebP image.",
+    )
     bio = models.TextField("biography", blank=True, help_text="Markdown.")
     bio_short = models.TextField("short biography", blank=True)
     linkedin = models.CharField("LinkedIn handle", max_length=300, blank=True)
@@ -174,7 +181,14 @@ class Episode(Synced):
     short_title = models.CharField(max_length=300, blank=True)
     season = models.PositiveIntegerField(null=True, blank=True)
     number = models.PositiveIntegerField("episode", null=True, blank=True)
-    image = models.FileField("cover image", upload_to="images/podcast/", max_length=500, blank=True)
+    image = models.FileField(
+        "cover image",
+        upload_to="images/podcast/",
+        max_length=500,
+        blank=True,
+        validators=[ImageFile("cover image")],
+        help_text="A JPEG, PNG, GIF or WebP image.",
+    )
     youtube_id = models.CharField("YouTube id", max_length=100, blank=True)
     anchor_id = models.CharField("Anchor id", max_length=300, blank=True)
     description = models.TextField(blank=True)

@@ -4,6 +4,8 @@ address behind a proxy."""
 from django.conf import settings
 from django.http import HttpResponseBadRequest
 
+from episodes.images import CONTENT_TYPES
+
 NUL = "\x00"
 
 
@@ -103,6 +105,28 @@ class ContentSecurityPolicyMiddleware:
             admin = request.path.startswith("/admin/")
             response["Content-Security-Policy"] = self.admin if admin else self.public
         return response
+
+
+# A media file is shown by the browser as what it is, never sniffed into a page; anything that is
+# not an image is downloaded, and even opened it can run nothing and load nothing.
+MEDIA_POLICY = "default-src 'none'; sandbox"
+
+
+def media_headers(response):
+    """The headers of a media file answered by the app (the front server sends the same ones:
+    docs/deploy.md)."""
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = MEDIA_POLICY
+    # A 304 has no Content-Type, and its headers replace the cached ones: it says nothing more.
+    content_type = response.get("Content-Type", "").split(";")[0].strip().lower()
+    if response.status_code == 200 and content_type not in CONTENT_TYPES:
+        # Django's FileResponse says "inline; filename=..."; the file's name is kept.
+        disposition = response.get("Content-Disposition", "")
+        if disposition.startswith("inline"):
+            response["Content-Disposition"] = "attachment" + disposition[len("inline") :]
+        elif not disposition.startswith("attachment"):
+            response["Content-Disposition"] = "attachment"
+    return response
 
 
 def client_ip(request):

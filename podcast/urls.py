@@ -5,13 +5,21 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from django.views.static import serve
 
+from .security import media_headers
+
+
+def serve_media(request, path, document_root):
+    """A media file, with the headers that keep it from acting as a page of the site (see
+    ``security.media_headers``)."""
+    return media_headers(serve(request, path, document_root=document_root))
+
 
 def media_urls():
     """Media from the app itself, for one machine: ``static()`` only works with DEBUG on."""
     prefix = settings.MEDIA_URL.lstrip("/")
     if not prefix or "://" in settings.MEDIA_URL:
         return []
-    return [re_path(rf"^{re.escape(prefix)}(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT})]
+    return [re_path(rf"^{re.escape(prefix)}(?P<path>.*)$", serve_media, {"document_root": settings.MEDIA_ROOT})]
 
 
 # The admin's modules load with the URLs (SimpleAdminConfig), not with every management command:
