@@ -7,11 +7,14 @@ confirmed is exactly what was previewed.
 """
 
 import difflib
+import hashlib
 import io
 import json
+import os
 import re
 import secrets
 import shutil
+import stat
 import tempfile
 import time
 import zipfile
@@ -24,6 +27,7 @@ from django.http import HttpResponse
 
 from . import documents, editing, sync
 from .documents import DocumentError
+from .files import write_atomic
 from .forms import load_items
 from .models import Episode
 from .timecodes import format_seconds
@@ -99,6 +103,9 @@ def _entry_path(name):
 
 def read_upload(files):
     """The .md files of an upload (loose .md files and zips), checked against the bounds."""
+    # The folder the files will wait in is checked first: a folder that cannot be used is then
+    # said on the form, before the preview, not after it.
+    _stage_root()
     total = sum(upload.size for upload in files)
     if total > MAX_UPLOAD_BYTES:
         raise UploadError(f"The upload is {total:,} bytes; at most {MAX_UPLOAD_BYTES:,} are accepted at once.")
@@ -153,46 +160,100 @@ def _read_zip(upload, label):
 
 
 def _stage_root():
+    """The folder uploads wait in, the app's own and private to it.
+
+    Anyone who can write to it can swap the files between preview and confirmation, and whoever
+    owns it can make it writable: a folder of another user is refused, and ours is made 0700
+    whatever mode it was found with (the default one is in the shared temporary folder)."""
     root = Path(getattr(settings, "ADMIN_UPLOAD_DIR", "") or Path(tempfile.gettempdir()) / "podcast-admin-uploads")
-    root.mkdir(mode=0o700, parents=True, exist_ok=True)
+    advice = "set ADMIN_UPLOAD_DIR to a folder of the app's own user"
+    try:
+        root.mkdir(mode=0o700, parents=True, exist_ok=True)
+        entry, folder = os.lstat(root), os.stat(root)  # a symbolic link, and what it leads to
+    except OSError as exc:
+        raise UploadError(f"The upload folder {root} cannot be used ({exc.strerror}); {advice}.") from None
+    if entry.st_uid != os.geteuid() or folder.st_uid != os.geteuid():
+        raise UploadError(f"The upload folder {root} belongs to another user, so it is not used; {advice}.")
+    if not stat.S_ISDIR(folder.st_mode):
+        raise UploadError(f"The upload folder {root} is not a folder; {advice}.")
+    if stat.S_IMODE(folder.st_mode) & 0o077:
+        try:
+            os.chmod(root, 0o700)
+        except OSError as exc:
+            raise UploadError(
+                f"The upload folder {root} is open to other users and cannot be made private ({exc.strerror}); "
+                f"{advice}."
+            ) from None
     return root
 
 
+def _digest(data):
+    return hashlib.sha256(data).hexdigest()
+
+
+_FOLDER = re.compile(r"[0-9a-f]{32}")
+_TOKEN = re.compile(r"([0-9a-f]{32})([0-9a-f]{64})")
+GONE = "That upload is no longer here; upload the files again."
+CHANGED = "The files of that upload were changed after the preview, so nothing was imported; upload them again."
+
+
 def stage(files):
-    """Keep the files of an upload until it is confirmed; returns its token."""
+    """Keep the files of an upload until it is confirmed; returns its token.
+
+    The token names the folder and carries the digest of its manifest, which holds the digest of
+    each file: the token is kept in the editor's session, so files changed on disk between the
+    preview and the confirmation are refused, whoever changed them."""
     root = _stage_root()
     now = time.time()
     for old in root.iterdir():
+        if not _FOLDER.fullmatch(old.name):
+            continue  # not ours: the folder may have been set to one that holds other things
         try:
             if now - old.stat().st_mtime > STAGE_MAX_AGE:
                 shutil.rmtree(old, ignore_errors=True)
         except OSError:
             pass
-    token = secrets.token_hex(16)
-    folder = root / token
+    name = secrets.token_hex(16)
+    folder = root / name
     folder.mkdir(mode=0o700)
     manifest = []
     for number, item in enumerate(files):
-        (folder / f"{number}.md").write_bytes(item.content)
-        manifest.append({"name": item.name, "kind": item.kind})
-    (folder / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
-    return token
+        write_atomic(folder / f"{number}.md", item.content, mode=0o600)
+        manifest.append({"name": item.name, "kind": item.kind, "sha256": _digest(item.content)})
+    manifest = json.dumps(manifest).encode("utf-8")
+    write_atomic(folder / "manifest.json", manifest, mode=0o600)
+    return name + _digest(manifest)
 
 
 def unstage(token, *, remove=False):
-    if not token or not token.isalnum() or len(token) != 32:
-        raise UploadError("That upload is no longer here; upload the files again.")
-    folder = _stage_root() / token
+    """The files staged under ``token``, exactly as they were previewed."""
+    parsed = _TOKEN.fullmatch(token or "")
+    if not parsed:
+        raise UploadError(GONE)
+    name, manifest_digest = parsed.groups()
+    folder = _stage_root() / name
     try:
-        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
-        files = [
-            UploadedFile(entry["name"], entry["kind"], (folder / f"{number}.md").read_bytes())
-            for number, entry in enumerate(manifest)
-        ]
-    except (OSError, ValueError, KeyError):
-        raise UploadError("That upload is no longer here; upload the files again.") from None
-    if remove:
+        files = _read_staged(folder, manifest_digest)
+    except (OSError, ValueError, KeyError, TypeError):
+        raise UploadError(GONE) from None
+    if files is None or remove:
         shutil.rmtree(folder, ignore_errors=True)
+    if files is None:
+        raise UploadError(CHANGED)
+    return files
+
+
+def _read_staged(folder, manifest_digest):
+    """The staged files, or None when the manifest or any file is not what was staged."""
+    raw = (folder / "manifest.json").read_bytes()
+    if _digest(raw) != manifest_digest:
+        return None
+    files = []
+    for number, entry in enumerate(json.loads(raw)):
+        content = (folder / f"{number}.md").read_bytes()
+        if _digest(content) != entry["sha256"]:
+            return None
+        files.append(UploadedFile(entry["name"], entry["kind"], content))
     return files
 
 
