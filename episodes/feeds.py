@@ -9,7 +9,7 @@ from django.contrib.syndication.views import Feed
 from django.urls import reverse
 from django.utils.feedgenerator import Rss201rev2Feed
 
-from . import site
+from . import markup, site
 from .models import EPISODE_CARD_FIELDS, Episode
 from .transcripts import FORMATS, TranscriptFacts
 
@@ -89,7 +89,9 @@ class EpisodeFeed(Feed):
         return item.title
 
     def item_description(self, item):
-        return item.description or item.intro or item.short_title
+        # Readers show a description as HTML, and these fields are the file's own text, with
+        # whatever markup it holds: the feed carries their text alone.
+        return markup.plain_text(item.description or item.intro or item.short_title)
 
     def item_pubdate(self, item):
         day = item.date or item.date_added

@@ -3,9 +3,14 @@
 Every body is written by hand and may hold raw HTML; whatever it holds, the result passes
 through nh3 with an allowlist, so no script, event handler, ``javascript:`` link or frame
 survives. The page's own YouTube player is written by the template, never by a body.
+
+Ids are the page's: a body's raw ``<h3 id="line-5">`` would take the anchor of a transcript line.
+Only the ids the heading processor gives survive, told from the text's by a mark made anew for
+each rendering, which no text can know.
 """
 
 import re
+import secrets
 
 import markdown
 import nh3
@@ -19,7 +24,7 @@ ALLOWED_TAGS = {
 }  # fmt: skip
 ALLOWED_ATTRIBUTES = {
     "a": {"href", "title"},
-    # Heading ids are made by _Headings, never taken from the text.
+    # Heading ids are made by _Headings, never taken from the text (see _keep_own_ids).
     "h3": {"id"},
     "h4": {"id"},
     "h5": {"id"},
@@ -56,9 +61,10 @@ class _Headings(Treeprocessor):
     """Puts a body's headings under the page's own, and gives each kramdown's id unless the page
     has that id already (a transcript line or section, the page's own parts)."""
 
-    def __init__(self, md, taken):
+    def __init__(self, md, taken, mark):
         super().__init__(md)
         self.taken = taken
+        self.mark = mark
 
     def run(self, root):
         taken = set(self.taken)
@@ -70,22 +76,23 @@ class _Headings(Treeprocessor):
                 while anchor in taken or _LINE_ID.fullmatch(anchor):
                     anchor, n = f"{base}-{n}", n + 1
                 taken.add(anchor)
-                element.set("id", anchor)
+                element.set("id", self.mark + anchor)
 
 
 class _HeadingsExtension(markdown.Extension):
-    def __init__(self, taken):
+    def __init__(self, taken, mark):
         super().__init__()
         self.taken = taken
+        self.mark = mark
 
     def extendMarkdown(self, md):
         # After attr_list (8): an id a body sets for itself is replaced, never trusted.
-        md.treeprocessors.register(_Headings(md, self.taken), "headings", 5)
+        md.treeprocessors.register(_Headings(md, self.taken, self.mark), "headings", 5)
 
 
-def _converter(taken):
+def _converter(taken, mark):
     return markdown.Markdown(
-        extensions=["attr_list", "fenced_code", "tables", "sane_lists", _HeadingsExtension(taken)],
+        extensions=["attr_list", "fenced_code", "tables", "sane_lists", _HeadingsExtension(taken, mark)],
         output_format="html",
     )
 
@@ -96,7 +103,20 @@ def _drop_leftover_ials(html):
     return "".join(part if index % 2 else _LEFTOVER_IAL.sub("", part) for index, part in enumerate(parts))
 
 
-def clean_html(html):
+def _keep_own_ids(mark):
+    """nh3's attribute filter: an id keeps its value without ``mark`` when it has it, and goes
+    when it does not (raw HTML wrote it)."""
+
+    def keep(element, attribute, value):
+        if attribute != "id":
+            return value
+        return value[len(mark) :] if mark and value.startswith(mark) else None
+
+    return keep
+
+
+def clean_html(html, mark=""):
+    """Sanitized HTML; ids survive only with ``mark`` (none without one)."""
     return nh3.clean(
         html,
         tags=ALLOWED_TAGS,
@@ -105,6 +125,7 @@ def clean_html(html):
         url_schemes=URL_SCHEMES,
         link_rel="noopener noreferrer nofollow",
         strip_comments=True,
+        attribute_filter=_keep_own_ids(mark),
     )
 
 
@@ -114,4 +135,19 @@ def render_markdown(text, taken=()):
     ``taken``: ids the page already uses, which the body's headings must not take."""
     if not text or not text.strip():
         return mark_safe("")
-    return mark_safe(clean_html(_drop_leftover_ials(_converter(taken).convert(text))))
+    mark = f"h{secrets.token_hex(8)}-"
+    return mark_safe(clean_html(_drop_leftover_ials(_converter(taken, mark).convert(text)), mark))
+
+
+_BREAK = re.compile(r"<br\s*/?>", re.IGNORECASE)
+_SPACES = re.compile(r"[ \t]+")
+
+
+def plain_text(html):
+    """The text of a piece of HTML with no markup left, for a place that shows it as HTML (an RSS
+    description): tags dropped, with what script and style elements hold; line breaks kept as
+    line breaks; the text escaped, so ``&lt;b&gt;`` in it is shown, never run."""
+    if not html:
+        return ""
+    text = nh3.clean(_BREAK.sub("\n", html), tags=set(), strip_comments=True)
+    return "\n".join(_SPACES.sub(" ", line).strip() for line in text.splitlines()).strip()
