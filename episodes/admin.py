@@ -20,7 +20,6 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 from import_export.admin import ImportExportModelAdmin
-from import_export.formats.base_formats import CSV, JSON, XLSX, YAML
 from reversion.admin import VersionAdmin
 
 from . import editing, findreplace, transfer
@@ -38,6 +37,7 @@ from .forms import (
 )
 from .models import Appearance, Episode, Guest, PlatformLink, QuotableClip, Section, TranscriptLine
 from .resources import EpisodeResource, GuestResource
+from .spreadsheets import TABULAR_FORMATS, ReadableImportErrors
 from .sync import is_edited
 
 for child in (Appearance, PlatformLink, QuotableClip, Section, TranscriptLine):
@@ -48,11 +48,10 @@ if not reversion.is_registered(Episode):
 if not reversion.is_registered(Guest):
     reversion.register(Guest)
 
-TABULAR_FORMATS = (CSV, XLSX, JSON, YAML)
 UPLOADS_SESSION_KEY = "episodes-admin-uploads"
 
 
-class TabularImportExport(ImportExportModelAdmin):
+class TabularImportExport(ReadableImportErrors, ImportExportModelAdmin):
     """Spreadsheet import and export with import-export's preview and confirmation; importing
     needs the rights to add and change, not just to see the admin."""
 
@@ -547,6 +546,7 @@ class EpisodeAdmin(TabularImportExport, VersionAdmin):
         if request.method == "POST" and form.is_valid():
             try:
                 files = transfer.read_upload(form.cleaned_data["files"])
+                token = self._stage(request, files)
             except transfer.UploadError as exc:
                 form.add_error("files", str(exc))
             else:
@@ -554,7 +554,7 @@ class EpisodeAdmin(TabularImportExport, VersionAdmin):
                 result = transfer.preview(files, **options)
                 context.update(
                     preview=result,
-                    token=self._stage(request, files),
+                    token=token,
                     options=options,
                     rows=[(outcome, result.changes.get(outcome.path)) for outcome in result.report.outcomes],
                 )

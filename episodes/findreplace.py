@@ -18,9 +18,11 @@ from dataclasses import dataclass, field
 from time import monotonic as _clock
 
 import regex
+from django.db import transaction
 
 from . import editing
 from .models import Episode, Section, TranscriptLine
+from .sync import lock_rows
 from .timecodes import format_seconds
 
 MAX_MATCHES = 1000
@@ -259,6 +261,21 @@ def apply(query, keys, *, user=None):
     by_kind = defaultdict(list)
     for kind, item_id in wanted:
         by_kind[kind].append(item_id)
+    # One transaction, the episodes locked before their lines are read: an import waits for
+    # this, or this for the import, and the fingerprints are checked against what is written over.
+    with transaction.atomic():
+        lock_rows(Episode, pk__in=_episodes_of(by_kind))
+        _replace(query, wanted, fingerprints, by_kind, result, user)
+    return result
+
+
+def _episodes_of(by_kind):
+    lines = TranscriptLine.objects.filter(pk__in=by_kind["l"]).values_list("episode_id", flat=True)
+    headers = Section.objects.filter(pk__in=by_kind["h"]).values_list("episode_id", flat=True)
+    return sorted(set(lines) | set(headers))
+
+
+def _replace(query, wanted, fingerprints, by_kind, result, user):
     lines = {("l", obj.pk): obj for obj in TranscriptLine.objects.filter(pk__in=by_kind["l"])}
     headers = {("h", obj.pk): obj for obj in Section.objects.filter(pk__in=by_kind["h"])}
     objects = {**lines, **headers}
@@ -285,7 +302,7 @@ def apply(query, keys, *, user=None):
             result.replaced += count
     episode_ids = {obj.episode_id for objs in changed.values() for obj in objs}
     if not episode_ids:
-        return result
+        return
     episodes = list(Episode.objects.filter(pk__in=episode_ids).order_by("season", "number", "id"))
     editing.ensure_baseline(episodes, user)
     if changed["l"]:
@@ -301,4 +318,3 @@ def apply(query, keys, *, user=None):
     )
     editing.record(user, episodes, comment)
     result.episodes = episodes
-    return result

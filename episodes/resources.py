@@ -6,7 +6,7 @@ Rows are matched by their key (``slug``, ``short``), so a spreadsheet exported, 
 imported back updates the same rows.
 """
 
-from django.db import models
+from django.db import models, transaction
 from import_export import fields, resources, widgets
 
 from . import editing
@@ -37,7 +37,20 @@ class Resource(resources.ModelResource):
         return super().widget_from_django_field(f, default)
 
 
-class EpisodeResource(Resource):
+class LockingResource(Resource):
+    """Each row is read under its lock (import-export imports in a transaction): an editor's
+    save at the same moment comes first, and the row written is the one it saved, or it waits
+    for this import. Read without the lock, a row saved meanwhile would be written back as it
+    was before, over the editor's save."""
+
+    def get_instance(self, instance_loader, row):
+        instance = super().get_instance(instance_loader, row)
+        if instance is None or not transaction.get_connection().in_atomic_block:
+            return instance
+        return self.get_queryset().select_for_update().get(pk=instance.pk)
+
+
+class EpisodeResource(LockingResource):
     topics = fields.Field(attribute="topics", column_name="topics", widget=TopicsWidget())
     guests = fields.Field(column_name="guests", readonly=True)
 
@@ -86,7 +99,7 @@ class EpisodeResource(Resource):
         editing.record(user, Episode.objects.filter(pk__in=ids), "Imported from a spreadsheet.", log=False)
 
 
-class GuestResource(Resource):
+class GuestResource(LockingResource):
     class Meta:
         model = Guest
         import_id_fields = ("short",)

@@ -297,3 +297,30 @@ def test_an_import_racing_a_speaker_rename_reports_a_conflict_and_keeps_the_rena
     report = other.join()
     assert next(o for o in report.outcomes if o.key == "first").status == "conflict"
     assert set(TranscriptLine.objects.filter(episode=episode).values_list("speaker", flat=True)) == {"Alexey", "Ann"}
+
+
+def test_a_find_and_replace_racing_an_import_skips_the_lines_the_import_replaced(imported, editor, monkeypatch):
+    # The import holds the episode, its lines already replaced; the replacement previewed before
+    # waits for it, then finds the lines changed and says so, instead of reporting a replacement
+    # that wrote nothing.
+    from episodes import findreplace
+
+    query = findreplace.Query("physics", "chemistry")
+    keys = [match.key for match in findreplace.find(query).matches if match.episode_title == "Episode first"]
+    changed_file(imported)
+    paused = Paused()
+    write = Importer._episode
+
+    def write_then_hold(importer, *args):
+        result = write(importer, *args)
+        paused.hold()
+        return result
+
+    monkeypatch.setattr(Importer, "_episode", write_then_hold)
+    paused.start(lambda: Importer().run([imported]))
+    replace = Background(lambda: findreplace.apply(query, keys, user=editor))
+    assert replace.waiting()
+    paused.finish()
+    result = replace.join()
+    assert (result.replaced, result.skipped) == (0, 1)
+    assert Episode.objects.get(slug="first").title == "A title from git"
