@@ -23,9 +23,7 @@ urlpatterns = [
     path("podcast/", cached_page(views.episode_list, query=["page"]), name="episode_list"),
     path("podcast/feed.xml", cached_page(EpisodeFeed(), query=()), name="feed"),
     path("podcast/<str:slug>/", cached_page(views.episode, query=()), name="episode"),
-    path(
-        "podcast/<str:slug>/<str:filename>", cached_page(views.transcript_file, query=()), name="transcript_file"
-    ),
+    path("podcast/<str:slug>/<str:filename>", cached_page(views.transcript_file, query=()), name="transcript_file"),
     path("people/", cached_page(views.people, query=["page"]), name="people"),
     path("people/<str:short>/", cached_page(views.person, query=["page"]), name="person"),
     path("search/", cached_page(views.search, query=["q"]), name="search"),

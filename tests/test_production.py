@@ -80,10 +80,7 @@ def test_media_moves_to_object_storage_through_the_environment():
 def test_the_cache_is_redis_when_redis_url_is_set():
     code = "print(settings.CACHES['default']['BACKEND'])"
     assert settings_in_production(code) == "django.core.cache.backends.locmem.LocMemCache"
-    assert (
-        settings_in_production(code, REDIS_URL="redis://127.0.0.1:6379/3")
-        == "podcast.rediscache.FailSoftRedisCache"
-    )
+    assert settings_in_production(code, REDIS_URL="redis://127.0.0.1:6379/3") == "podcast.rediscache.FailSoftRedisCache"
 
 
 @pytest.mark.django_db
