@@ -23,7 +23,7 @@ sys.path.insert(0, str(ROOT))
 
 def largest_episode(site):
     """(path, transcript items, guest keys) of the episode with the most transcript items."""
-    from episodes import documents
+    from archive import documents
 
     best = None
     for path in sorted((site / "_podcast").glob("*.md")):
@@ -74,7 +74,7 @@ def run(args, work):
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
-    from episodes import sync
+    from archive import sync
     from episodes.models import Episode, TranscriptLine
 
     call_command("migrate", verbosity=0)

@@ -95,7 +95,7 @@ class Variants:
     entries, and then repeated for every copy."""
 
     def __init__(self, text):
-        from episodes import documents
+        from archive import documents
 
         self.head, self.front, self.closing, self.body = documents.split(text)
         self.season = _SEASON.search(self.front)
@@ -315,7 +315,7 @@ _WORD = re.compile(r"[A-Za-z]+(?:'[a-z]+)?")
 def make_queries(corpus, count=50, seed=SEED):
     """``count`` different queries, the same on every run: words and two-word phrases from random
     transcript lines, topics, and names of guests, drawn from the snapshot."""
-    from episodes import documents
+    from archive import documents
 
     rng = random.Random(seed)
     lines, topics, guests = [], set(), set()
@@ -437,7 +437,7 @@ def import_once(server, template, scale, media):
     """(wall seconds, this process's CPU seconds) of importing the scale into a fresh database."""
     from django.db import connection
 
-    from episodes.sync import Importer
+    from archive.sync import Importer
 
     connection.close()  # no session may be on the template while it is copied
     server.create(scale.database, template=template)

@@ -38,9 +38,9 @@ def main(args):
     django.setup()
     from django.core.management import call_command
 
-    from episodes import documents
+    from archive import documents
+    from archive.sync import Exporter, Importer
     from episodes.models import Episode, Guest
-    from episodes.sync import Exporter, Importer
 
     call_command("migrate", verbosity=0)
     for path in map(Path, paths):

@@ -50,6 +50,8 @@ INSTALLED_APPS = [
     "reversion",
     "axes",
     "episodes",
+    "archive",
+    "editorial",
 ]
 
 MIDDLEWARE = [

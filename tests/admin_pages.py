@@ -7,7 +7,7 @@ from html.parser import HTMLParser
 from django.contrib.auth.models import Group
 from django.urls import reverse
 
-from episodes.sync import Importer
+from archive.sync import Importer
 from tests import sites
 
 

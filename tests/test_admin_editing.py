@@ -7,7 +7,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from episodes import sync
+from archive import sync
 from episodes.models import Episode, Section, TranscriptLine
 from tests.admin_pages import change_form_data, change_url, compact, form_fields, row_index
 
@@ -269,7 +269,7 @@ def largest_real_episode():
 @pytest.fixture
 def largest(db):
     site, path = largest_real_episode()
-    from episodes import documents
+    from archive import documents
 
     guests = documents.parse(path.read_bytes()).data.get("guests") or []
     sources = [sync.Source(site / "_people" / f"{key}.md", "person", site) for key in guests]

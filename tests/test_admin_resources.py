@@ -6,8 +6,8 @@ import re
 import pytest
 import tablib
 
+from editorial.resources import EpisodeResource, GuestResource
 from episodes.models import Episode, Guest
-from episodes.resources import EpisodeResource, GuestResource
 
 pytest_plugins = ["tests.admin_fixtures"]  # the admin tests' fixtures
 

@@ -8,7 +8,8 @@ import zipfile
 import pytest
 import yaml
 
-from episodes import sync, transfer
+from archive import sync
+from editorial import upload as transfer
 from episodes.models import Episode, Section, TranscriptLine
 from tests import sites
 from tests.admin_pages import change_url, form_fields

@@ -4,7 +4,7 @@ the import would refuse."""
 
 import pytest
 
-from episodes import sync
+from archive import sync
 from episodes.models import Episode, Guest, PlatformLink, QuotableClip
 from tests.admin_pages import change_form_data, change_url
 
@@ -30,7 +30,7 @@ def export_imports_back(episode):
     """The episode's file as export writes it now reads back with the same content."""
     data, body = sync.episode_document(episode)
     text = sync.render(episode, data, body)
-    from episodes import documents
+    from archive import documents
 
     parsed = sync.episode_fields(documents.parse(text.encode()), episode.slug)
     return parsed

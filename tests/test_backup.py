@@ -10,9 +10,9 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import models
 
-from episodes import documents
+from archive import documents
+from archive.sync import EpisodeTree, Exporter, Importer, build_person
 from episodes.models import Appearance, Episode, Guest, PlatformLink, QuotableClip, Section, TranscriptLine
-from episodes.sync import EpisodeTree, Exporter, Importer, build_person
 
 from .conftest import SNAPSHOTS, corpus_snapshot
 

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 import pytest
 from django.contrib.auth.models import User
 
-from episodes import documents, sync
+from archive import documents, sync
 from episodes.models import Episode, TranscriptLine
 from tests.admin_pages import editors_group
 from tests.conftest import SCREENSHOTS, refused_by_policy

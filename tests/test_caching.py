@@ -15,8 +15,8 @@ from django.db import connection
 from django.http import HttpResponse
 from django.test import Client
 
+from archive.sync import Importer
 from episodes.models import ContentVersion, Episode, TranscriptLine
-from episodes.sync import Importer
 from tests import sites
 from tests.admin_pages import TRANSCRIPT, change_form_data, change_url, row_index
 from tests.test_public_pages import get_page

@@ -4,9 +4,9 @@ import difflib
 
 import pytest
 
-from episodes import documents
+from archive import documents
+from archive.sync import Exporter, Importer
 from episodes.models import Episode, Guest, TranscriptLine
-from episodes.sync import Exporter, Importer
 
 from .conftest import SNAPSHOTS, corpus_snapshot
 

@@ -4,8 +4,8 @@ import datetime
 
 import pytest
 
-from episodes import documents
-from episodes.documents import DocumentError
+from archive import documents
+from archive.documents import DocumentError
 from tests.conftest import ROOT
 
 
@@ -174,7 +174,7 @@ def test_the_parse_worker_ends_when_its_parent_is_killed(tmp_path):
 
     script = (
         "import sys, time\n"
-        "from episodes import documents\n"
+        "from archive import documents\n"
         "with documents.parse_worker(documents.PARALLEL_MIN) as pool:\n"
         "    pool.submit(int).result()\n"
         "    print(*pool._processes, flush=True)\n"

@@ -7,9 +7,9 @@ import yaml
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from episodes import documents
+from archive import documents
+from archive.sync import Importer, is_edited
 from episodes.models import Episode, Guest, PlatformLink, TranscriptLine
-from episodes.sync import Importer, is_edited
 
 from . import sites
 

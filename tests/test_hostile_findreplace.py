@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from episodes import findreplace
+from editorial import findreplace
 from episodes.models import TranscriptLine
 from tests.test_admin_tools import FIND
 

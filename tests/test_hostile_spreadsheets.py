@@ -11,10 +11,10 @@ import openpyxl
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-import episodes.admin  # noqa: F401 - registers the models with django-reversion, as the site does
-from episodes import spreadsheets
+import editorial.admin  # noqa: F401 - registers the models with django-reversion, as the site does
+from editorial import spreadsheets
+from editorial.resources import EpisodeResource, GuestResource
 from episodes.models import Episode, Guest
-from episodes.resources import EpisodeResource, GuestResource
 from tests.admin_pages import form_fields
 
 pytest_plugins = ["tests.admin_fixtures"]  # the admin tests' fixtures
@@ -120,11 +120,11 @@ def test_an_export_imports_back_with_nothing_changed(archive, fmt):
 
 def admin_formats():
     """The formats the admin offers: this module's, or the page would read the hostile files
-    whole (episodes/admin.py takes them from episodes.spreadsheets)."""
-    from episodes.admin import EpisodeAdmin
+    whole (editorial/admin.py takes them from editorial.spreadsheets)."""
+    from editorial.admin import EpisodeAdmin
 
-    assert tuple(EpisodeAdmin.formats) == spreadsheets.TABULAR_FORMATS, "episodes/admin.py must use spreadsheets"
-    assert issubclass(EpisodeAdmin, spreadsheets.ReadableImportErrors), "episodes/admin.py must use spreadsheets"
+    assert tuple(EpisodeAdmin.formats) == spreadsheets.TABULAR_FORMATS, "editorial/admin.py must use spreadsheets"
+    assert issubclass(EpisodeAdmin, spreadsheets.ReadableImportErrors), "editorial/admin.py must use spreadsheets"
 
 
 @pytest.mark.django_db

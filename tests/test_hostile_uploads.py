@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from episodes import transfer
+from editorial import upload as transfer
 from episodes.models import Episode
 from tests import sites
 from tests.test_admin_tools import UPLOAD, upload

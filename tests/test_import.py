@@ -6,8 +6,8 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 
+from archive.sync import Importer
 from episodes.models import Episode, Guest, PlatformLink, Section, TranscriptLine
-from episodes.sync import Importer
 
 from . import sites
 
@@ -144,7 +144,7 @@ def test_non_utf8_and_empty_files_are_named(site):
 
 
 def test_too_many_transcript_items_are_refused(site, monkeypatch):
-    monkeypatch.setattr("episodes.sync.MAX_TRANSCRIPT_ITEMS", 3)
+    monkeypatch.setattr("archive.sync.MAX_TRANSCRIPT_ITEMS", 3)
     code, _, err = run_import(site)
     assert code == 1 and "more than 3 are refused" in err
 
@@ -167,9 +167,9 @@ def test_a_failure_half_way_through_writing_rolls_the_file_back(site, monkeypatc
     sites.write(site / "_podcast/first.md", sites.episode("first", title="Changed"))
 
     def explode(*args, **kwargs):
-        raise __import__("episodes.documents").documents.DocumentError("disk on fire")
+        raise __import__("archive.documents").documents.DocumentError("disk on fire")
 
-    monkeypatch.setattr("episodes.sync.Importer._children", explode)
+    monkeypatch.setattr("archive.sync.Importer._children", explode)
     code, _, err = run_import(site)
     assert code == 1 and "disk on fire" in err
     first = Episode.objects.get(slug="first")
@@ -314,7 +314,7 @@ def test_an_image_that_cannot_be_copied_is_a_warning(site, monkeypatch):
     def refuse(*args, **kwargs):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr("episodes.sync.copy_atomic", refuse)
+    monkeypatch.setattr("archive.sync.copy_atomic", refuse)
     code, _, err = run_import(site)
     assert code == 0
     assert "first.md: warning: image images/podcast/first.jpg could not be copied to media storage" in err
@@ -364,7 +364,7 @@ def test_files_are_read_and_written_as_pyyaml_would(tmp_path):
     # dumper: the results, errors included, must be theirs.
     import yaml
 
-    from episodes import documents
+    from archive import documents
 
     shared = {"a": 1}
     fronts = [
@@ -399,7 +399,7 @@ def test_files_are_read_and_written_as_pyyaml_would(tmp_path):
 
 
 def test_documents_are_written_back_in_order_whichever_process_dumps_them():
-    from episodes import documents
+    from archive import documents
 
     jobs = [("", "", {"title": f"T{n}", "n": n}, f"body {n}\n", True) for n in range(documents.PARALLEL_MIN * 2 + 3)]
     expected = [documents.write_back(*job) for job in jobs]
@@ -407,7 +407,7 @@ def test_documents_are_written_back_in_order_whichever_process_dumps_them():
     assert list(documents.write_back_many(jobs)) == expected
 
 
-# On PostgreSQL the new rows of an import go in together (episodes.sync.NewRows): ids drawn in
+# On PostgreSQL the new rows of an import go in together (archive.sync.NewRows): ids drawn in
 # advance, a COPY per table. These tests commit, as the command does.
 batched = pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's batch of new rows")
 

@@ -10,8 +10,8 @@ from django.contrib.auth.models import User
 from django.core.files.storage import InMemoryStorage
 from django.test import Client
 
+from archive.sync import Exporter, Importer
 from episodes.models import Episode, Guest
-from episodes.sync import Exporter, Importer
 from tests import sites
 from tests.conftest import ROOT
 

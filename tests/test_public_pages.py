@@ -12,9 +12,9 @@ import pytest
 from django.core.files.storage import FileSystemStorage
 from django.db.models import Count
 
+from archive.sync import Importer
 from episodes import views
 from episodes.models import Appearance, Episode, Guest, PlatformLink, Section, TranscriptLine
-from episodes.sync import Importer
 from tests.conftest import corpus_snapshot
 
 MAX_EPISODE_QUERIES = 8

@@ -16,11 +16,12 @@ import tablib
 from django.db import connection, transaction
 from django.test import Client
 
-from episodes import sync, transfer
-from episodes.forms import TranscriptFormSet
+from archive import sync
+from archive.sync import Importer
+from editorial import upload as transfer
+from editorial.forms import TranscriptFormSet
+from editorial.resources import EpisodeResource
 from episodes.models import Episode, TranscriptLine
-from episodes.resources import EpisodeResource
-from episodes.sync import Importer
 from tests import sites
 from tests.admin_pages import change_form_data, change_url, row_index
 
@@ -278,7 +279,7 @@ def test_the_import_command_says_another_import_is_running(site):
 
 
 def test_an_import_racing_a_speaker_rename_reports_a_conflict_and_keeps_the_rename(imported, editor, monkeypatch):
-    from episodes import editing
+    from editorial import editing
 
     episode = Episode.objects.get(slug="first")
     paused = Paused()
@@ -303,7 +304,7 @@ def test_a_find_and_replace_racing_an_import_skips_the_lines_the_import_replaced
     # The import holds the episode, its lines already replaced; the replacement previewed before
     # waits for it, then finds the lines changed and says so, instead of reporting a replacement
     # that wrote nothing.
-    from episodes import findreplace
+    from editorial import findreplace
 
     query = findreplace.Query("physics", "chemistry")
     keys = [match.key for match in findreplace.find(query).matches if match.episode_title == "Episode first"]

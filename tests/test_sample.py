@@ -3,8 +3,8 @@
 import pytest
 from django.core.management import call_command
 
+from archive.sync import Exporter, Importer
 from episodes.models import Episode, TranscriptLine
-from episodes.sync import Exporter, Importer
 
 from .conftest import SAMPLE
 

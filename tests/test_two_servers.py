@@ -31,7 +31,7 @@ from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import User
 from django.db import connection
 
-from episodes import documents, sync
+from archive import documents, sync
 from episodes.models import Episode, TranscriptLine
 from tests.admin_pages import compact, form_fields, row_index
 from tests.conftest import ROOT, corpus_snapshot

@@ -2,8 +2,8 @@ import sys
 
 from django.core.management.base import CommandError
 
-from episodes.management.base import ArchiveCommand
-from episodes.sync import Importer, SyncError
+from archive.management.base import ArchiveCommand
+from archive.sync import Importer, SyncError
 
 
 class Command(ArchiveCommand):

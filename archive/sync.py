@@ -21,11 +21,12 @@ from pathlib import Path, PurePosixPath
 from django.core.files.storage import FileSystemStorage, default_storage
 from django.db import DatabaseError, OperationalError, connection, transaction
 
+from episodes.caching import content_changed_now
+from episodes.models import Appearance, Episode, Guest, PlatformLink, QuotableClip, Section, TranscriptLine
+
 from . import documents
-from .caching import content_changed_now
 from .documents import DocumentError
 from .files import FileWriteError, copy_atomic, write_atomic
-from .models import Appearance, Episode, Guest, PlatformLink, QuotableClip, Section, TranscriptLine
 
 MAX_TRANSCRIPT_ITEMS = 20_000
 

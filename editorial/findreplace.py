@@ -20,10 +20,11 @@ from time import monotonic as _clock
 import regex
 from django.db import transaction
 
+from archive.sync import lock_rows
+from episodes.models import Episode, Section, TranscriptLine
+from episodes.timecodes import format_seconds
+
 from . import editing
-from .models import Episode, Section, TranscriptLine
-from .sync import lock_rows
-from .timecodes import format_seconds
 
 MAX_MATCHES = 1000
 CONTEXT = 60

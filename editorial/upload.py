@@ -25,12 +25,14 @@ from django.conf import settings
 from django.core.files.storage import default_storage
 from django.http import HttpResponse
 
-from . import documents, editing, sync
-from .documents import DocumentError
-from .files import write_atomic
+from archive import documents, sync
+from archive.documents import DocumentError
+from archive.files import write_atomic
+from episodes.models import Episode
+from episodes.timecodes import format_seconds
+
+from . import editing
 from .forms import load_items
-from .models import Episode
-from .timecodes import format_seconds
 
 MAX_UPLOAD_BYTES = 40 * 1024 * 1024  # a whole real site's text is about 15 MiB
 MAX_FILES = 2000  # a real site has about 650 .md files

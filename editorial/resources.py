@@ -9,8 +9,9 @@ imported back updates the same rows.
 from django.db import models, transaction
 from import_export import fields, resources, widgets
 
+from episodes.models import Episode, Guest
+
 from . import editing
-from .models import Episode, Guest
 
 
 class TopicsWidget(widgets.Widget):

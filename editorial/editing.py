@@ -19,10 +19,10 @@ from django.db.models import Count, Max
 from django.utils import timezone
 from reversion.models import Version
 
-from .models import Appearance, Episode, TranscriptLine
-from .sync import lock_rows
-from .timecodes import format_seconds, parse_time
-from .transcripts import speaker_name
+from archive.sync import lock_rows
+from episodes.models import Appearance, Episode, TranscriptLine
+from episodes.timecodes import format_seconds, parse_time
+from episodes.transcripts import speaker_name
 
 # --- who may speak -------------------------------------------------------------------------------
 

@@ -22,7 +22,11 @@ from django.utils.html import format_html
 from import_export.admin import ImportExportModelAdmin
 from reversion.admin import VersionAdmin
 
-from . import editing, findreplace, transfer
+from archive.sync import is_edited
+from episodes.models import Appearance, Episode, Guest, PlatformLink, QuotableClip, Section, TranscriptLine
+
+from . import editing, findreplace
+from . import upload as transfer
 from .forms import (
     EpisodeForm,
     FaithfulModelForm,
@@ -35,10 +39,8 @@ from .forms import (
     UploadForm,
     version_token,
 )
-from .models import Appearance, Episode, Guest, PlatformLink, QuotableClip, Section, TranscriptLine
 from .resources import EpisodeResource, GuestResource
 from .spreadsheets import TABULAR_FORMATS, ReadableImportErrors
-from .sync import is_edited
 
 for child in (Appearance, PlatformLink, QuotableClip, Section, TranscriptLine):
     if not reversion.is_registered(child):

@@ -15,12 +15,14 @@ from django.utils.formats import localize
 from django.utils.timezone import template_localtime
 from reversion.models import Version
 
-from . import documents, editing
-from .documents import DocumentError
-from .links import youtube_url
-from .models import Episode, Guest, PlatformLink, Section, TranscriptLine
-from .sync import EPISODE_FIELDS, MAX_TRANSCRIPT_ITEMS, PERSON_FIELDS, is_url
-from .timecodes import format_seconds, parse_time
+from archive import documents
+from archive.documents import DocumentError
+from archive.sync import EPISODE_FIELDS, MAX_TRANSCRIPT_ITEMS, PERSON_FIELDS, is_url
+from episodes.links import youtube_url
+from episodes.models import Episode, Guest, PlatformLink, Section, TranscriptLine
+from episodes.timecodes import format_seconds, parse_time
+
+from . import editing
 
 LINE, HEADER = "line", "header"
 UNTOUCHED = "UNTOUCHED"
