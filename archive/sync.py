@@ -13,7 +13,6 @@ column, as YAML.
 
 import contextlib
 import datetime
-import re
 from collections import defaultdict, namedtuple
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -22,6 +21,7 @@ from django.core.files.storage import FileSystemStorage, default_storage
 from django.db import DatabaseError, OperationalError, connection, transaction
 
 from episodes.caching import content_changed_now
+from episodes.links import is_url
 from episodes.models import Appearance, Episode, Guest, PlatformLink, QuotableClip, Section, TranscriptLine
 
 from . import documents
@@ -84,20 +84,6 @@ def _type_name(value):
             type(value).__name__, f"a {type(value).__name__}"
         )
     )
-
-
-_BARE_HOST = re.compile(r"^[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+(/\S*)?$")
-_SPACE = re.compile(r"\s")  # what str.isspace() calls a space, every one of them
-
-
-def is_url(value):
-    """An http(s) address; a bare host name ("www.example.com") counts, as people write them, and
-    is linked as https. Any other scheme (javascript:, data:, ftp:) is refused."""
-    if not isinstance(value, str):
-        return False
-    if value.startswith(("http://", "https://")):
-        return len(value) > 8 and not _SPACE.search(value)
-    return bool(_BARE_HOST.match(value))
 
 
 def _convert(key, kind, value, layout):

@@ -5,6 +5,7 @@ now and then, a whole address where a handle belongs. Every value passes through
 becomes an ``href``, so a value with another scheme (``javascript:``, ``data:``) never does.
 """
 
+import re
 from dataclasses import dataclass
 from urllib.parse import quote, urlencode, urlsplit
 
@@ -13,13 +14,17 @@ YOUTUBE_WATCH = "https://www.youtube.com/watch"
 YOUTUBE_EMBED = "https://www.youtube-nocookie.com/embed/"
 
 
+_HOST = re.compile(r"^[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
+
+
 def external_url(value):
-    """An http(s) address for ``value``, or "" when it is not one.
+    """The http(s) address ``value`` stands for, or "" when it is not one: the one rule for what
+    counts as a link, which the import, the admin's forms and the pages all apply.
 
     A bare host such as ``www.example.com`` is how people write their website, and is linked as
-    https. Anything with another scheme, spaces or no dot in its host is refused."""
-    value = (value or "").strip()
-    if not value or any(ch.isspace() or ord(ch) < 32 for ch in value):
+    https. Anything with another scheme, any space or control character, a user name, or a host
+    without a dot is refused."""
+    if not isinstance(value, str) or not value or any(ch.isspace() or ord(ch) < 32 for ch in value):
         return ""
     if "://" not in value:
         if ":" in value.split("/", 1)[0] or value.startswith(("/", "\\")):
@@ -27,11 +32,20 @@ def external_url(value):
         value = "https://" + value
     try:
         parts = urlsplit(value)
+        port = parts.port  # a port that is not a number is refused here
     except ValueError:
         return ""
-    if parts.scheme.lower() not in ("http", "https") or "." not in (parts.hostname or ""):
+    del port
+    if parts.scheme.lower() not in ("http", "https") or parts.username is not None:
+        return ""
+    if not _HOST.match(parts.hostname or ""):
         return ""
     return value
+
+
+def is_url(value):
+    """Whether ``value`` is a link by ``external_url``'s rule."""
+    return bool(external_url(value))
 
 
 def youtube_url(video_id, seconds=None):

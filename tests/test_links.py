@@ -1,0 +1,59 @@
+"""What counts as a link is one rule: the import accepts a value exactly when the admin's forms
+accept it and the pages link it."""
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from archive import documents
+from archive.documents import DocumentError
+from archive.sync import person_fields
+from editorial.forms import _check_url
+from episodes.links import external_url
+
+ACCEPTED = {
+    "https://example.com/a?b=c": "https://example.com/a?b=c",
+    "HTTPS://Example.com": "HTTPS://Example.com",
+    "www.example.com": "https://www.example.com",
+    "example.org/me": "https://example.org/me",
+}
+REFUSED = [
+    "http://localhost:8000/x",
+    "javascript:alert(1)",
+    "data:text/html,<b>x</b>",
+    "ftp://example.com/a",
+    "https://user@example.com/",
+    "https://exa mple.com",
+    "https://example.com:port/",
+    "//example.com",
+    "https://",
+    "example",
+]
+
+
+def imports(value):
+    doc = documents.parse(f"---\nshort: ann\ntitle: Ann\nweb: '{value}'\n---\n".encode())
+    try:
+        person_fields(doc, "ann")
+    except DocumentError:
+        return False
+    return True
+
+
+def admin_accepts(value):
+    try:
+        _check_url(value)
+    except ValidationError:
+        return False
+    return True
+
+
+@pytest.mark.parametrize("value, link", ACCEPTED.items())
+def test_an_address_is_imported_accepted_by_the_admin_and_linked(value, link):
+    assert imports(value) and admin_accepts(value)
+    assert external_url(value) == link
+
+
+@pytest.mark.parametrize("value", REFUSED)
+def test_what_is_not_an_address_is_refused_by_the_import_and_the_admin_and_never_linked(value):
+    assert not imports(value) and not admin_accepts(value)
+    assert external_url(value) == ""
