@@ -2,7 +2,7 @@
 
 A document is a Markdown file that starts with a YAML front matter block between two ``---``
 lines. This module reads and writes that shape with libyaml; it knows nothing of Django or of
-what the keys mean (that is ``sync``'s business).
+what the keys mean (that is the rest of ``archive``'s business).
 """
 
 import contextlib

@@ -9,6 +9,13 @@ import os
 import tempfile
 from pathlib import Path
 
+try:  # object storage's client: its errors say that the store is out of reach, like a disk's
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    STORAGE_ERRORS = (OSError, BotoCoreError, ClientError)
+except ImportError:  # pragma: no cover - django-storages' S3 backend not installed
+    STORAGE_ERRORS = (OSError,)
+
 
 class FileWriteError(OSError):
     """A file that could not be written; its text names the file and the reason, for a person."""

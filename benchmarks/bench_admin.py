@@ -74,14 +74,14 @@ def run(args, work):
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
-    from archive import sync
+    from archive import importer, sources
     from episodes.models import Episode, TranscriptLine
 
     call_command("migrate", verbosity=0)
     path, items, guests = largest_episode(args.site)
-    sources = [sync.Source(args.site / "_people" / f"{key}.md", "person", args.site) for key in guests]
-    sources.append(sync.Source(path, "episode", args.site))
-    report = sync.Importer(force=True).run_sources(sources)
+    files = [sources.Source(args.site / "_people" / f"{key}.md", "person", args.site) for key in guests]
+    files.append(sources.Source(path, "episode", args.site))
+    report = importer.Importer(force=True).run_sources(files)
     if not report.ok:
         sys.exit(report.summary())
     episode = Episode.objects.get(slug=path.stem)

@@ -42,7 +42,7 @@ def setup(site_root):
     if site_root:
         from django.core.management import call_command
 
-        from archive.sync import Importer
+        from archive.importer import Importer
 
         call_command("migrate", verbosity=0)
         started = time.perf_counter()

@@ -16,7 +16,7 @@ snapshot itself) and at FACTOR x:
   search: 50 queries drawn from the   median and 99th percentile of the whole page's latency
   snapshot's transcripts
 
-The import runs in this process (``sync.Importer().run``, no interpreter start-up), each run into
+The import runs in this process (``Importer().run``, no interpreter start-up), each run into
 a fresh migrated database; the last one is then VACUUM ANALYZEd (untimed, as autovacuum would do
 soon after) and measured. Pages go through Django's test client with DEBUG off and the page cache
 off, as bench_pages does. Medians throughout, and the scales take turns (import runs, page
@@ -437,7 +437,7 @@ def import_once(server, template, scale, media):
     """(wall seconds, this process's CPU seconds) of importing the scale into a fresh database."""
     from django.db import connection
 
-    from archive.sync import Importer
+    from archive.importer import Importer
 
     connection.close()  # no session may be on the template while it is copied
     server.create(scale.database, template=template)

@@ -39,7 +39,8 @@ def main(args):
     from django.core.management import call_command
 
     from archive import documents
-    from archive.sync import Exporter, Importer
+    from archive.exporter import Exporter
+    from archive.importer import Importer
     from episodes.models import Episode, Guest
 
     call_command("migrate", verbosity=0)

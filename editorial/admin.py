@@ -22,7 +22,7 @@ from django.utils.html import format_html
 from import_export.admin import ImportExportModelAdmin
 from reversion.admin import VersionAdmin
 
-from archive.sync import is_edited
+from archive.exporter import is_edited
 from episodes.models import Appearance, Episode, Guest, PlatformLink, QuotableClip, Section, TranscriptLine
 
 from . import editing, findreplace
@@ -540,7 +540,7 @@ class EpisodeAdmin(TabularImportExport, VersionAdmin):
                 self.message_user(request, "Upload cancelled; nothing was imported.", messages.INFO)
                 return HttpResponseRedirect(reverse("admin:episodes_episode_changelist"))
             report = transfer.run(files, user=request.user, **options)
-            context.update(report=report, done=True, form=UploadForm())
+            context.update(report=report, rows=transfer.rows(report), done=True, form=UploadForm())
             level = messages.SUCCESS if report.ok else messages.WARNING
             self.message_user(request, report.summary(), level)
             return TemplateResponse(request, "admin/episodes/episode/upload.html", context)
@@ -558,7 +558,7 @@ class EpisodeAdmin(TabularImportExport, VersionAdmin):
                     preview=result,
                     token=token,
                     options=options,
-                    rows=[(outcome, result.changes.get(outcome.path)) for outcome in result.report.outcomes],
+                    rows=transfer.rows(result.report, result.changes),
                 )
         context["form"] = form
         return TemplateResponse(request, "admin/episodes/episode/upload.html", context)

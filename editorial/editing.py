@@ -19,8 +19,7 @@ from django.db.models import Count, Max
 from django.utils import timezone
 from reversion.models import Version
 
-from archive.sync import lock_rows
-from episodes.models import Appearance, Episode, TranscriptLine
+from episodes.models import Appearance, Episode, TranscriptLine, lock_rows
 from episodes.timecodes import format_seconds, parse_time
 from episodes.transcripts import speaker_name
 

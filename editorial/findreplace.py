@@ -20,8 +20,7 @@ from time import monotonic as _clock
 import regex
 from django.db import transaction
 
-from archive.sync import lock_rows
-from episodes.models import Episode, Section, TranscriptLine
+from episodes.models import Episode, Section, TranscriptLine, lock_rows
 from episodes.timecodes import format_seconds
 
 from . import editing

@@ -17,7 +17,8 @@ from reversion.models import Version
 
 from archive import documents
 from archive.documents import DocumentError
-from archive.sync import EPISODE_FIELDS, MAX_TRANSCRIPT_ITEMS, PERSON_FIELDS
+from archive.episode_file import MAX_TRANSCRIPT_ITEMS
+from archive.fields import EPISODE_FIELDS, PERSON_FIELDS
 from episodes.links import is_url, youtube_url
 from episodes.models import Episode, Guest, PlatformLink, Section, TranscriptLine
 from episodes.timecodes import format_seconds, parse_time

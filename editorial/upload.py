@@ -25,9 +25,11 @@ from django.conf import settings
 from django.core.files.storage import default_storage
 from django.http import HttpResponse
 
-from archive import documents, sync
+from archive import documents, episode_file, exporter, importer
 from archive.documents import DocumentError
 from archive.files import write_atomic
+from archive.report import explain, image_warnings
+from archive.sources import Source
 from episodes.models import Episode
 from episodes.timecodes import format_seconds
 
@@ -50,7 +52,10 @@ class UploadError(ValueError):
 
 def episode_files(episodes):
     """(file name, text) of each episode as export would write it now."""
-    return [(episode.filename, sync.render(episode, data, body)) for episode, data, body in sync.EpisodeTree(episodes)]
+    return [
+        (episode.filename, exporter.render(episode, data, body))
+        for episode, data, body in exporter.EpisodeTree(episodes)
+    ]
 
 
 def download(episodes):
@@ -265,7 +270,7 @@ def _read_staged(folder, manifest_digest):
 def sources(files):
     # People first, as the command does: an episode names its guests by their files.
     ordered = sorted(files, key=lambda item: item.kind != "person")
-    return [sync.Source(path=Path(item.name), kind=item.kind, content=item.content) for item in ordered]
+    return [Source(path=Path(item.name), kind=item.kind, content=item.content) for item in ordered]
 
 
 @dataclass
@@ -302,10 +307,10 @@ def episode_change(item):
         return None
     try:
         doc = documents.parse(item.content)
-        parsed = sync.episode_fields(doc, episode.slug)
+        parsed = episode_file.episode_fields(doc, episode.slug)
     except DocumentError:
         return None
-    current, _ = sync.episode_document(episode)
+    current, _ = exporter.episode_document(episode)
     change = Change()
     change.fields = [
         key
@@ -339,35 +344,38 @@ def episode_change(item):
     return change
 
 
-def _in_admin_words(report):
-    """The import speaks to the command line; say the same in the words of the upload page."""
-    for outcome in report.outcomes:
-        outcome.message = outcome.message.replace(
-            "use --force to overwrite", "tick “Overwrite episodes changed in the CMS” to replace it"
+OVERWRITE = "tick “Overwrite episodes changed in the CMS” to replace it"
+
+
+@dataclass
+class Row:
+    """One file of an upload, as the upload page shows it."""
+
+    outcome: object
+    message: str
+    warnings: list
+    change: Change = None
+
+
+def rows(report, changes=None):
+    """The upload page's rows. An uploaded file comes without its site folder, so the import
+    cannot copy its images; an image already in media storage is not worth a warning."""
+    changes = changes or {}
+    return [
+        Row(
+            outcome,
+            explain(outcome, remedy=OVERWRITE),
+            image_warnings(outcome, [name for name in outcome.missing_images if not default_storage.exists(name)]),
+            changes.get(outcome.path),
         )
-    return report
-
-
-def _quiet_known_images(report):
-    """An uploaded file comes without its site folder, so the import cannot copy its images and
-    warns about each; an image already in media storage is not worth a warning."""
-    for outcome in report.outcomes:
-        outcome.warnings = [
-            warning
-            for warning in outcome.warnings
-            if not ((match := _MISSING_IMAGE.match(warning)) and default_storage.exists(match.group(1)))
-        ]
-    return report
-
-
-_MISSING_IMAGE = re.compile(r"^image (.+) is not in the site; the path is kept$")
+        for outcome in report.outcomes
+    ]
 
 
 def preview(files, *, include_drafts=False, force=False):
-    report = sync.Importer(dry_run=True, include_drafts=include_drafts, force=force, parallel=False).run_sources(
+    report = importer.Importer(dry_run=True, include_drafts=include_drafts, force=force, parallel=False).run_sources(
         sources(files)
     )
-    _in_admin_words(_quiet_known_images(report))
     by_name = {item.name: item for item in files}
     changes = {}
     for outcome in report.outcomes:
@@ -382,8 +390,7 @@ def run(files, *, user, include_drafts=False, force=False):
     """Import for real, and record in each episode's history what it was before and after."""
     keys = [Path(item.name).stem.lstrip("_") for item in files if item.kind == "episode"]
     editing.ensure_baseline(Episode.objects.filter(slug__in=keys), user)
-    report = sync.Importer(include_drafts=include_drafts, force=force, parallel=False).run_sources(sources(files))
-    _in_admin_words(_quiet_known_images(report))
+    report = importer.Importer(include_drafts=include_drafts, force=force, parallel=False).run_sources(sources(files))
     written = [o.key for o in report.outcomes if o.kind == "episode" and o.status in ("created", "updated")]
     episodes = list(Episode.objects.filter(slug__in=written))
     editing.record(user, episodes, "Imported from an uploaded file.")

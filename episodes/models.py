@@ -2,7 +2,7 @@
 
 Every model that comes from a file (Episode, Guest) also keeps what it needs to write that file
 back faithfully: the text it was last synced with, a fingerprint of its content at that moment,
-the order of its keys, and the keys that have no column of their own (see ``sync``).
+the order of its keys, and the keys that have no column of their own (see ``archive``).
 """
 
 from django.db import models
@@ -320,3 +320,24 @@ class ContentVersion(models.Model):
 
     def __str__(self):
         return f"version {self.number} of {self.changed_at:%Y-%m-%d %H:%M:%S}"
+
+
+# An episode's child tables, by the name the episode reaches each by: each holds a ForeignKey to
+# it named ``episode``. What an import replaces, what a version in the history keeps with the
+# episode, and what moves the page cache's version all come from here.
+EPISODE_CHILDREN = {
+    "appearances": Appearance,
+    "links": PlatformLink,
+    "clips": QuotableClip,
+    "sections": Section,
+    "lines": TranscriptLine,
+}
+
+
+def lock_rows(model, **lookup):
+    """Lock the rows of ``model`` that ``lookup`` selects until the transaction ends, in the order
+    every writer of several rows takes them (by id), so that two writers never wait for each
+    other in a circle: one waits for the other's change, and then sees it. (SQLite locks the
+    whole database for every writing transaction instead; see settings.)"""
+    if lookup and all(lookup.values()):
+        list(model.objects.select_for_update().filter(**lookup).order_by("pk").values("pk"))

@@ -243,9 +243,14 @@ AXES_CLIENT_IP_CALLABLE = "podcast.security.client_ip"
 # The show's name, as pages and the feed title it.
 PODCAST_NAME = os.environ.get("PODCAST_NAME", "Podcast")
 
-# The admin's transcript editor posts a few fields per line; the largest real episodes have
-# about 300 items, so Django's default of 1,000 fields is too small for them.
-DATA_UPLOAD_MAX_NUMBER_FIELDS = int(os.environ.get("DATA_UPLOAD_MAX_NUMBER_FIELDS", "20000"))
+# The most transcript items an episode may have: the import refuses a file with more, and the
+# admin's transcript editor takes an episode of that size. Without its script the editor posts
+# every item (kind, id, order, text, speaker, time, second, delete: 8 fields), so the request
+# limits follow from it: the fields, and the text of a document at its largest (5 MiB) with the
+# fields' names.
+PODCAST_MAX_TRANSCRIPT_ITEMS = 20_000
+DATA_UPLOAD_MAX_NUMBER_FIELDS = PODCAST_MAX_TRANSCRIPT_ITEMS * 8 + 1_000
+DATA_UPLOAD_MAX_MEMORY_SIZE = 16 * 1024 * 1024
 
 LOGGING = {
     "version": 1,

@@ -7,7 +7,7 @@ from html.parser import HTMLParser
 from django.contrib.auth.models import Group
 from django.urls import reverse
 
-from archive.sync import Importer
+from archive.importer import Importer
 from tests import sites
 
 
@@ -115,7 +115,7 @@ TRANSCRIPT = [
 def import_site(root, people, episodes):
     sites.write_site(root, people=people, episodes=episodes)
     report = Importer(include_drafts=True).run([root])
-    assert report.ok, [(o.path, o.message) for o in report.outcomes]
+    assert report.ok, [(o.path, o.detail) for o in report.outcomes]
     return report
 
 

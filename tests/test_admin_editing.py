@@ -7,7 +7,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from archive import sync
+from archive import exporter, importer, sources
 from episodes.models import Episode, Section, TranscriptLine
 from tests.admin_pages import change_form_data, change_url, compact, form_fields, row_index
 
@@ -19,7 +19,7 @@ CHANGELIST = "/admin/episodes/episode/"
 
 
 def transcript_of(episode):
-    data, _ = sync.episode_document(episode)
+    data, _ = exporter.episode_document(episode)
     return data.get("transcript", [])
 
 
@@ -113,8 +113,8 @@ def test_one_line_correction_writes_that_row_only(editor_client, archive):
     # The file written back differs by that line alone: show notes, blank lines and the final
     # newline come back as they were, though the browser sent them through text areas.
     episode.refresh_from_db()
-    data_after, body = sync.episode_document(episode)
-    text = sync.render(episode, data_after, body)
+    data_after, body = exporter.episode_document(episode)
+    text = exporter.render(episode, data_after, body)
     assert text == episode.source.replace("- line: I started in physics.", "- line: I started in chemistry.")
 
 
@@ -272,8 +272,8 @@ def largest(db):
     from archive import documents
 
     guests = documents.parse(path.read_bytes()).data.get("guests") or []
-    sources = [sync.Source(site / "_people" / f"{key}.md", "person", site) for key in guests]
-    report = sync.Importer().run_sources(sources + [sync.Source(path, "episode", site)])
+    files = [sources.Source(site / "_people" / f"{key}.md", "person", site) for key in guests]
+    report = importer.Importer().run_sources(files + [sources.Source(path, "episode", site)])
     assert report.ok, report.summary()
     return Episode.objects.get(slug=path.stem)
 
@@ -393,9 +393,9 @@ def test_saving_the_largest_episode_untouched_changes_nothing_in_its_file(editor
     response = editor_client.post(change_url(largest), change_form_data(editor_client.get(change_url(largest))))
     assert response.status_code == 302, response.content.decode()[:3000]
     largest.refresh_from_db()
-    assert not sync.is_edited(largest)
-    data, body = sync.episode_document(largest)
-    assert sync.render(largest, data, body) == largest.source
+    assert not exporter.is_edited(largest)
+    data, body = exporter.episode_document(largest)
+    assert exporter.render(largest, data, body) == largest.source
 
 
 def test_saving_untouched_changes_nothing_in_the_file(editor_client, archive):
@@ -403,7 +403,7 @@ def test_saving_untouched_changes_nothing_in_the_file(editor_client, archive):
     response = save(editor_client, episode, change_form_data(editor_client.get(change_url(episode))))
     assert response.status_code == 302
     episode.refresh_from_db()
-    assert not sync.is_edited(episode)
+    assert not exporter.is_edited(episode)
 
 
 def test_saving_a_person_untouched_changes_nothing_in_their_file(editor_client, archive):
@@ -413,14 +413,14 @@ def test_saving_a_person_untouched_changes_nothing_in_their_file(editor_client, 
     # As people write their site, and as the archive keeps it.
     Guest.objects.filter(pk=guest.pk).update(web="www.example.com")
     guest.refresh_from_db()
-    guest.synced_digest = sync.current_digest(guest)
+    guest.synced_digest = exporter.current_digest(guest)
     guest.save(update_fields=["synced_digest"])
     url = f"/admin/episodes/guest/{guest.pk}/change/"
     response = editor_client.post(url, change_form_data(editor_client.get(url), form_id="guest_form"))
     assert response.status_code == 302, response.content.decode()[:2000]
     guest.refresh_from_db()
     assert guest.web == "www.example.com"
-    assert not sync.is_edited(guest)
+    assert not exporter.is_edited(guest)
     data = change_form_data(editor_client.get(url), form_id="guest_form")
     data["web"] = "javascript:alert(1)"
     assert "Give an http(s) address" in editor_client.post(url, data).content.decode()

@@ -8,7 +8,7 @@ import zipfile
 import pytest
 import yaml
 
-from archive import sync
+from archive import exporter
 from editorial import upload as transfer
 from episodes.models import Episode, Section, TranscriptLine
 from tests import sites
@@ -159,7 +159,7 @@ def test_download_several_episodes_as_a_zip(editor_client, archive):
 
 
 def edited_file(episode, change):
-    data, body = sync.episode_document(episode)
+    data, body = exporter.episode_document(episode)
     change(data)
     return sites.text(data, body).encode()
 

@@ -4,7 +4,7 @@ the import would refuse."""
 
 import pytest
 
-from archive import sync
+from archive import episode_file, exporter
 from episodes.models import Episode, Guest, PlatformLink, QuotableClip
 from tests.admin_pages import change_form_data, change_url
 
@@ -28,11 +28,11 @@ def assert_refused(response, message):
 
 def export_imports_back(episode):
     """The episode's file as export writes it now reads back with the same content."""
-    data, body = sync.episode_document(episode)
-    text = sync.render(episode, data, body)
+    data, body = exporter.episode_document(episode)
+    text = exporter.render(episode, data, body)
     from archive import documents
 
-    parsed = sync.episode_fields(documents.parse(text.encode()), episode.slug)
+    parsed = episode_file.episode_fields(documents.parse(text.encode()), episode.slug)
     return parsed
 
 
@@ -49,10 +49,10 @@ def export_imports_back(episode):
 )
 def test_other_front_matter_that_would_break_the_file_is_refused(editor_client, archive, extra, message):
     episode = archive["first"]
-    before = sync.episode_document(episode)
+    before = exporter.episode_document(episode)
     assert_refused(post_episode(editor_client, episode, extra=extra), message)
     episode.refresh_from_db()
-    assert episode.extra == "" and sync.episode_document(episode) == before
+    assert episode.extra == "" and exporter.episode_document(episode) == before
     assert editor_client.get(change_url(episode)).status_code == 200
 
 
@@ -61,7 +61,7 @@ def test_other_front_matter_of_the_files_own_keys_is_saved_and_exported(editor_c
     response = post_episode(editor_client, episode, extra="context: Recorded live\nkeywords: [data, live]\n")
     assert response.status_code == 302
     episode.refresh_from_db()
-    data, _ = sync.episode_document(episode)
+    data, _ = exporter.episode_document(episode)
     assert data["context"] == "Recorded live" and data["keywords"] == ["data", "live"]
     assert data["transcript"]  # the real transcript, whatever the field held
     export_imports_back(episode)

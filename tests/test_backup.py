@@ -11,7 +11,10 @@ from django.core.files.storage import default_storage
 from django.db import models
 
 from archive import documents
-from archive.sync import EpisodeTree, Exporter, Importer, build_person
+from archive.exporter import EpisodeTree, Exporter
+from archive.fields import build_person
+from archive.importer import Importer
+from archive.report import image_warnings
 from episodes.models import Appearance, Episode, Guest, PlatformLink, QuotableClip, Section, TranscriptLine
 
 from .conftest import SNAPSHOTS, corpus_snapshot
@@ -195,11 +198,13 @@ def files(root):
 
 
 def problems(report):
-    return [(o.path, o.status, o.message) for o in report.outcomes if o.status in ("failed", "conflict", "skipped")]
+    return [
+        (o.path, o.status, o.code, o.detail) for o in report.outcomes if o.status in ("failed", "conflict", "skipped")
+    ]
 
 
 def warnings(report):
-    return {(o.key, warning) for o in report.outcomes for warning in o.warnings}
+    return {(o.key, warning) for o in report.outcomes for warning in image_warnings(o)}
 
 
 @pytest.mark.parametrize("snapshot", SNAPSHOTS)

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 import pytest
 from django.contrib.auth.models import User
 
-from archive import documents, sync
+from archive import documents, exporter, importer, sources
 from episodes.models import Episode, TranscriptLine
 from tests.admin_pages import editors_group
 from tests.conftest import SCREENSHOTS, refused_by_policy
@@ -35,8 +35,8 @@ def chromium(browser):
 def largest_live(transactional_db, live_server):
     site, path = largest_real_episode()
     guests = documents.parse(path.read_bytes()).data.get("guests") or []
-    sources = [sync.Source(site / "_people" / f"{key}.md", "person", site) for key in guests]
-    assert sync.Importer().run_sources(sources + [sync.Source(path, "episode", site)]).ok
+    files = [sources.Source(site / "_people" / f"{key}.md", "person", site) for key in guests]
+    assert importer.Importer().run_sources(files + [sources.Source(path, "episode", site)]).ok
     user = User.objects.create_user("edith", password=PASSWORD, is_staff=True)
     user.groups.add(editors_group())
     yield live_server.url, Episode.objects.get(slug=path.stem)
@@ -181,7 +181,7 @@ def test_insert_move_delete_and_new_section_with_the_buttons(chromium, small_liv
 
         page.click("input[name=_continue]")
         page.wait_for_selector("ul.messagelist li.success")
-        data, _ = sync.episode_document(Episode.objects.get(pk=episode.pk))
+        data, _ = exporter.episode_document(Episode.objects.get(pk=episode.pk))
         items = [item.get("header") or item["line"] for item in data["transcript"]]
         assert items[:7] == [
             "Welcome to the show.",

@@ -15,7 +15,7 @@ from django.db import connection
 from django.http import HttpResponse
 from django.test import Client
 
-from archive.sync import Importer
+from archive.importer import Importer
 from episodes.models import ContentVersion, Episode, TranscriptLine
 from tests import sites
 from tests.admin_pages import TRANSCRIPT, change_form_data, change_url, row_index

@@ -5,7 +5,8 @@ import difflib
 import pytest
 
 from archive import documents
-from archive.sync import Exporter, Importer
+from archive.exporter import Exporter
+from archive.importer import Importer
 from episodes.models import Episode, Guest, TranscriptLine
 
 from .conftest import SNAPSHOTS, corpus_snapshot
@@ -47,7 +48,7 @@ def test_the_parse_worker_gives_what_parsing_alone_gives(snapshot):
 def import_and_export_unchanged(root, out):
     """Import a snapshot into the empty database, export it: every file comes back byte for byte."""
     report = Importer().run([root])
-    assert report.ok, [(o.path, o.message) for o in report.outcomes if o.status in ("failed", "conflict")]
+    assert report.ok, [(o.path, o.detail) for o in report.outcomes if o.status in ("failed", "conflict")]
     files = published(root)
     assert report.count("created") == len(files)
     Exporter(out).run()
@@ -138,7 +139,7 @@ def test_the_newer_snapshot_imports_over_the_older_as_updates():
     old, new = corpus_snapshot("2023-07"), corpus_snapshot("2026-06")
     assert Importer().run([old]).ok
     report = Importer().run([new])
-    assert report.ok, [(o.path, o.message) for o in report.outcomes if o.status in ("failed", "conflict")]
+    assert report.ok, [(o.path, o.detail) for o in report.outcomes if o.status in ("failed", "conflict")]
     for outcome in report.outcomes:
         if outcome.status == "skipped":
             continue

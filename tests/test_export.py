@@ -8,7 +8,8 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from archive import documents
-from archive.sync import Importer, is_edited
+from archive.exporter import is_edited
+from archive.importer import Importer
 from episodes.models import Episode, Guest, PlatformLink, TranscriptLine
 
 from . import sites
@@ -37,7 +38,7 @@ def site(tmp_path):
     )
     (root / "images/podcast/hand.jpg").write_bytes(b"\xff\xd8\xff hand")
     report = Importer(include_drafts=True).run([root])
-    assert report.ok, [(o.path, o.message) for o in report.outcomes]
+    assert report.ok, [(o.path, o.detail) for o in report.outcomes]
     return root
 
 
@@ -173,7 +174,7 @@ def test_rows_made_in_the_cms_without_images_export_and_import_again(site, tmp_p
     Episode.objects.all().delete()
     Guest.objects.all().delete()
     report = Importer().run([tmp_path / "out"])
-    assert report.ok, [(o.path, o.message) for o in report.outcomes]
+    assert report.ok, [(o.path, o.detail) for o in report.outcomes]
     assert Guest.objects.get(short="new").picture.name == "" and Episode.objects.get(slug="fresh").image.name == ""
 
 

@@ -6,7 +6,8 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 
-from archive.sync import Importer
+from archive.importer import Importer
+from archive.report import image_warnings
 from episodes.models import Episode, Guest, PlatformLink, Section, TranscriptLine
 
 from . import sites
@@ -144,7 +145,7 @@ def test_non_utf8_and_empty_files_are_named(site):
 
 
 def test_too_many_transcript_items_are_refused(site, monkeypatch):
-    monkeypatch.setattr("archive.sync.MAX_TRANSCRIPT_ITEMS", 3)
+    monkeypatch.setattr("archive.episode_file.MAX_TRANSCRIPT_ITEMS", 3)
     code, _, err = run_import(site)
     assert code == 1 and "more than 3 are refused" in err
 
@@ -169,7 +170,7 @@ def test_a_failure_half_way_through_writing_rolls_the_file_back(site, monkeypatc
     def explode(*args, **kwargs):
         raise __import__("archive.documents").documents.DocumentError("disk on fire")
 
-    monkeypatch.setattr("archive.sync.Importer._children", explode)
+    monkeypatch.setattr("archive.importer.child_rows", explode)
     code, _, err = run_import(site)
     assert code == 1 and "disk on fire" in err
     first = Episode.objects.get(slug="first")
@@ -314,7 +315,7 @@ def test_an_image_that_cannot_be_copied_is_a_warning(site, monkeypatch):
     def refuse(*args, **kwargs):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr("archive.sync.copy_atomic", refuse)
+    monkeypatch.setattr("archive.importer.copy_atomic", refuse)
     code, _, err = run_import(site)
     assert code == 0
     assert "first.md: warning: image images/podcast/first.jpg could not be copied to media storage" in err
@@ -407,9 +408,8 @@ def test_documents_are_written_back_in_order_whichever_process_dumps_them():
     assert list(documents.write_back_many(jobs)) == expected
 
 
-# On PostgreSQL the new rows of an import go in together (archive.sync.NewRows): ids drawn in
-# advance, a COPY per table. These tests commit, as the command does.
-batched = pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's batch of new rows")
+# The new rows of an import go in together (archive.newrows.NewRows): ids drawn in advance, a
+# statement (or a COPY) per table. These tests commit, as the command does.
 
 
 @pytest.fixture
@@ -434,7 +434,6 @@ def assert_written_whole(*slugs):
         assert episode.sections.count() == 1 and episode.links.count() == 2 and episode.guests.exists()
 
 
-@batched
 @pytest.mark.django_db(transaction=True)
 def test_new_episodes_are_written_together_and_committed(bigger_site):
     from episodes.caching import current_version
@@ -451,7 +450,7 @@ def test_new_episodes_are_written_together_and_committed(bigger_site):
     assert code == 0 and "Episodes: 0 created, 0 updated, 6 unchanged" in out
 
 
-@batched
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="what PostgreSQL cannot store")
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("line", [{"line": "a\0b"}, {"line": "fine", "sec": 2**40}])
 def test_a_line_the_batch_refuses_fails_its_file_alone(bigger_site, line, media_root):
@@ -467,7 +466,6 @@ def test_a_line_the_batch_refuses_fails_its_file_alone(bigger_site, line, media_
     assert images == {f"{slug}.jpg" for slug in SLUGS}
 
 
-@batched
 @pytest.mark.django_db(transaction=True)
 def test_two_new_files_of_one_slug_the_second_fails_alone(bigger_site):
     sites.write(bigger_site / "_podcast/_first.md", sites.episode("first", title="Draft of first"))
@@ -479,7 +477,6 @@ def test_two_new_files_of_one_slug_the_second_fails_alone(bigger_site):
     assert_written_whole(*SLUGS)
 
 
-@batched
 @pytest.mark.django_db(transaction=True)
 def test_episodes_naming_a_person_whose_file_fails_fail_with_it(bigger_site):
     sites.write(bigger_site / "_people/bob.md", "---\nshort: [bob\n---\n")
@@ -516,7 +513,7 @@ def test_an_image_the_object_store_refuses_is_a_warning(site, monkeypatch):
 
     report = Importer(storage=Unreachable()).run([site])
     assert report.ok and Episode.objects.count() == 2
-    warnings = [warning for outcome in report.outcomes for warning in outcome.warnings]
+    warnings = [warning for outcome in report.outcomes for warning in image_warnings(outcome)]
     assert warnings and all("could not be copied to media storage: Could not connect" in w for w in warnings)
 
 

@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 
 from archive import documents
 from archive.documents import DocumentError
-from archive.sync import person_fields
+from archive.fields import person_fields
 from editorial.forms import _check_url
 from episodes.links import external_url
 

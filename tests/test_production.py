@@ -10,7 +10,8 @@ from django.contrib.auth.models import User
 from django.core.files.storage import InMemoryStorage
 from django.test import Client
 
-from archive.sync import Exporter, Importer
+from archive.exporter import Exporter
+from archive.importer import Importer
 from episodes.models import Episode, Guest
 from tests import sites
 from tests.conftest import ROOT

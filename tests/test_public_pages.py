@@ -12,7 +12,7 @@ import pytest
 from django.core.files.storage import FileSystemStorage
 from django.db.models import Count
 
-from archive.sync import Importer
+from archive.importer import Importer
 from episodes import views
 from episodes.models import Appearance, Episode, Guest, PlatformLink, Section, TranscriptLine
 from tests.conftest import corpus_snapshot
@@ -27,7 +27,7 @@ def load_snapshot(name, media_dir):
     """Import a snapshot (drafts too, to prove they stay private); images go to ``media_dir``."""
     path = corpus_snapshot(name)
     report = Importer(include_drafts=True, storage=FileSystemStorage(location=media_dir)).run([path])
-    assert report.count("failed") == 0, [o.message for o in report.outcomes if o.status == "failed"]
+    assert report.count("failed") == 0, [o.detail for o in report.outcomes if o.status == "failed"]
     return path
 
 

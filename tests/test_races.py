@@ -16,8 +16,9 @@ import tablib
 from django.db import connection, transaction
 from django.test import Client
 
-from archive import sync
-from archive.sync import Importer
+from archive import batch
+from archive.importer import Importer
+from archive.report import SyncError
 from editorial import upload as transfer
 from editorial.forms import TranscriptFormSet
 from editorial.resources import EpisodeResource
@@ -237,7 +238,7 @@ def test_a_second_import_at_once_refuses_or_waits_and_never_half_writes(site):
 
     def first_import_held():
         with transaction.atomic():
-            sync.exclusive_import()
+            batch.begin_import()
             Episode.objects.create(slug="held", title="Written by the first import")
             paused.hold()
 
@@ -245,7 +246,7 @@ def test_a_second_import_at_once_refuses_or_waits_and_never_half_writes(site):
     other = Background(lambda: Importer().run([site]))
     if connection.vendor == "postgresql":
         # Refused at once, with a sentence, and nothing written.
-        with pytest.raises(sync.SyncError, match="Another import is running"):
+        with pytest.raises(SyncError, match="Another import is running"):
             other.join()
         paused.finish()
         assert not Episode.objects.filter(slug="first").exists()
@@ -267,7 +268,7 @@ def test_the_import_command_says_another_import_is_running(site):
 
     def first_import_held():
         with transaction.atomic():
-            sync.exclusive_import()
+            batch.begin_import()
             paused.hold()
 
     paused.start(first_import_held)

@@ -3,7 +3,8 @@
 import pytest
 from django.core.management import call_command
 
-from archive.sync import Exporter, Importer
+from archive.exporter import Exporter
+from archive.importer import Importer
 from episodes.models import Episode, TranscriptLine
 
 from .conftest import SAMPLE

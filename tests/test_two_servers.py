@@ -31,7 +31,7 @@ from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import User
 from django.db import connection
 
-from archive import documents, sync
+from archive import documents, importer, sources
 from episodes.models import Episode, TranscriptLine
 from tests.admin_pages import compact, form_fields, row_index
 from tests.conftest import ROOT, corpus_snapshot
@@ -239,8 +239,8 @@ def two_servers(postgresql_only, redis_prefix, transactional_db, tmp_path, media
     )  # fmt: skip
     try:
         guests = documents.parse(path.read_bytes()).data.get("guests") or []
-        sources = [sync.Source(site / "_people" / f"{key}.md", "person", site) for key in guests]
-        report = sync.Importer().run_sources(sources + [sync.Source(path, "episode", site)])
+        files = [sources.Source(site / "_people" / f"{key}.md", "person", site) for key in guests]
+        report = importer.Importer().run_sources(files + [sources.Source(path, "episode", site)])
         assert report.ok, report.summary()
         editor = User.objects.create_superuser("editor-two", "editor@example.com")
         # Hashed as the servers' settings hash it (the tests hash with a faster one).

@@ -2,8 +2,9 @@ import sys
 
 from django.core.management.base import CommandError
 
+from archive.exporter import Exporter
 from archive.management.base import ArchiveCommand
-from archive.sync import Exporter, SyncError
+from archive.report import SyncError
 
 
 class Command(ArchiveCommand):

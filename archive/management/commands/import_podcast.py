@@ -2,8 +2,9 @@ import sys
 
 from django.core.management.base import CommandError
 
+from archive.importer import Importer
 from archive.management.base import ArchiveCommand
-from archive.sync import Importer, SyncError
+from archive.report import Status, SyncError, explain, image_warnings
 
 
 class Command(ArchiveCommand):
@@ -31,12 +32,13 @@ class Command(ArchiveCommand):
         if progress:
             progress.close()
         for outcome in report.outcomes:
-            for warning in outcome.warnings:
+            for warning in image_warnings(outcome):
                 self.stderr.write(f"{outcome.path}: warning: {warning}", self.style.WARNING)
-            if outcome.status in ("failed", "conflict"):
-                self.stderr.write(f"{outcome.path}: {outcome.status}: {outcome.message}", self.style.ERROR)
-            elif outcome.status == "skipped" and options["verbosity"] > 1:
-                self.stdout.write(f"{outcome.path}: skipped: {outcome.message}")
+            message = explain(outcome, remedy="use --force to overwrite")
+            if outcome.status in (Status.FAILED, Status.CONFLICT):
+                self.stderr.write(f"{outcome.path}: {outcome.status}: {message}", self.style.ERROR)
+            elif outcome.status == Status.SKIPPED and options["verbosity"] > 1:
+                self.stdout.write(f"{outcome.path}: skipped: {message}")
         self.stdout.write(report.summary())
         if not report.ok:
             sys.exit(1)

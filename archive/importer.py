@@ -1,0 +1,274 @@
+"""Importing archive files: each file all or nothing, the rest going on when one fails.
+
+The whole import is one transaction, each file in a savepoint of its own, and the only import
+running (``batch.begin_import``). Unchanged files are recognised by their checksum and not parsed.
+New rows go in together (``NewRows``); a row that exists is locked, then checked for edits made
+in the CMS since its last sync, then written over: a save an editor makes at the same moment
+either comes first and is a conflict here, or waits for this import.
+"""
+
+from pathlib import Path
+
+from django.core.files.storage import FileSystemStorage, default_storage
+from django.db import DatabaseError, OperationalError, connection, transaction
+
+from episodes.caching import content_changed_now
+from episodes.models import EPISODE_CHILDREN, Episode, Guest, lock_rows
+
+from . import batch, documents
+from .documents import DocumentError
+from .episode_file import child_rows, episode_fields
+from .exporter import is_edited
+from .fields import person_fields
+from .files import STORAGE_ERRORS, copy_atomic
+from .newrows import NewRows
+from .report import Code, Outcome, Report, Status, SyncError
+from .sources import collect
+
+IMPORT_BUSY = (
+    "Another import is running on this database; nothing was imported. Run this one again when it has finished."
+)
+
+
+class Importer:
+    """Imports archive files; each file all-or-nothing, the rest going on when one fails."""
+
+    def __init__(self, *, include_drafts=False, dry_run=False, force=False, storage=None, progress=None, parallel=True):
+        """``parallel``: parse in a second process when there are many files (not inside a web
+        request, where a worker process per upload is a cost the server should not take)."""
+        self.parallel = parallel
+        self.include_drafts = include_drafts
+        self.dry_run = dry_run
+        self.force = force
+        self.storage = storage or default_storage
+        self.progress = progress or (lambda done, total: None)
+
+    def run(self, paths):
+        return self.run_sources(collect(paths))
+
+    def run_sources(self, sources):
+        report = Report(dry_run=self.dry_run)
+        copies = []
+        try:
+            # One transaction for the whole import, each file in a savepoint of its own: what
+            # the import reads of the rows (and decides from) is what it writes over.
+            with transaction.atomic():
+                batch.begin_import()
+                self._read_state()
+                self._import(report, sources, copies)
+                if self.dry_run:
+                    transaction.set_rollback(True)
+                elif any(outcome.status in (Status.CREATED, Status.UPDATED) for outcome in report.outcomes):
+                    # With the data, last (rows written by COPY and bulk statements send no signals).
+                    content_changed_now()
+        except batch.ImportBusy:
+            raise SyncError(IMPORT_BUSY) from None
+        except OperationalError as exc:
+            # SQLite: the write lock of another import (or save) held past the database's timeout.
+            if connection.vendor == "sqlite" and "locked" in str(exc):
+                raise SyncError(IMPORT_BUSY) from None
+            raise
+        if not self.dry_run:
+            for source_path, name, outcome in copies:
+                error = self._copy(source_path, name)
+                if error:
+                    outcome.failed_copies.append((name, error))
+        return report
+
+    def _read_state(self):
+        self.guest_ids = dict(Guest.objects.values_list("short", "id"))
+        self.guest_state = {short: (sha, None) for short, sha in Guest.objects.values_list("short", "source_sha256")}
+        self.episode_state = {
+            slug: (sha, published)
+            for slug, sha, published in Episode.objects.values_list("slug", "source_sha256", "is_published")
+        }
+
+    def _import(self, report, sources, copies):
+        # A file with no row yet is parsed whatever its bytes: with many, the worker process that
+        # parses them starts now, while this one reads the files.
+        new = sum(not (source.draft and not self.include_drafts) and self.state(source) is None for source in sources)
+        with documents.parse_worker(new if self.parallel else 0) as worker:
+            work = []
+            for source in sources:
+                outcome, raw, sha = self._precheck(source)
+                report.outcomes.append(outcome)
+                if raw is not None:
+                    work.append((source, outcome, raw, sha))
+            # New people last: their rows are written after the episodes' lines have started to
+            # stream (NewRows); their ids are drawn first.
+            work.sort(key=lambda item: item[0].kind == "person")
+            parsed = documents.parse_many([raw for _, _, raw, _ in work], parallel=self.parallel, worker=worker)
+            self._write(work, parsed, copies)
+
+    def state(self, source):
+        """(sha, published or None) of the row a file would write, if there is one."""
+        return (self.guest_state if source.kind == "person" else self.episode_state).get(source.key)
+
+    def _write(self, work, parsed, copies):
+        """Write the parsed files: the new rows together (``NewRows``), then the rows that exist
+        already, file by file."""
+        if not work:
+            return  # every file unchanged (or skipped): nothing to write
+        self.writer = batch.writer()
+        try:
+            existing = []
+            with NewRows(self, work, self.writer) as new_rows:
+                for done, ((source, outcome, raw, sha), doc) in enumerate(zip(work, parsed), 1):
+                    if new_rows.takes(source):
+                        new_rows.add(source, outcome, doc, sha, raw)
+                    else:
+                        existing.append((source, outcome, doc, sha))
+                    self.progress(done, len(work))
+                new_rows.write(copies)
+            # Each row is locked again, and then checked, as it is written (_person, _episode).
+            lock_rows(Guest, short__in=[source.key for source, *_ in existing if source.kind == "person"])
+            lock_rows(Episode, slug__in=[source.key for source, *_ in existing if source.kind == "episode"])
+            for source, outcome, doc, sha in existing:
+                self.apply(source, outcome, doc, sha, copies)
+        finally:
+            self.writer.close()
+
+    def _precheck(self, source):
+        """(outcome, raw bytes, sha) of a file; no bytes when there is nothing more to do."""
+        outcome = Outcome(str(source.path), source.kind, source.key)
+        if source.draft and not self.include_drafts:
+            outcome.set(Status.SKIPPED, Code.DRAFT)
+            return outcome, None, None
+        try:
+            raw = source.read()
+        except OSError as exc:
+            outcome.set(Status.FAILED, Code.UNREADABLE, exc.strerror or str(exc))
+            return outcome, None, None
+        sha = documents.sha256(raw)
+        state = self.state(source)
+        if state and state[0] == sha and state[1] in (None, not source.draft):
+            outcome.set(Status.UNCHANGED)
+            return outcome, None, None
+        return outcome, raw, sha
+
+    def apply(self, source, outcome, doc, sha, copies):
+        """Write one parsed document (or record why not): all of it, or nothing."""
+        try:
+            if isinstance(doc, DocumentError):
+                raise doc
+            with transaction.atomic():
+                if source.kind == "person":
+                    status, images = self._person(source, doc, sha, outcome)
+                else:
+                    status, images = self._episode(source, doc, sha, outcome)
+        except DatabaseError as exc:
+            outcome.set(Status.FAILED, Code.REFUSED, str(exc).strip().splitlines()[0] if str(exc).strip() else "")
+            return
+        except DocumentError as exc:
+            self.invalid(source, outcome, exc)
+            return
+        self.written(source, outcome, status, images, copies)
+
+    def invalid(self, source, outcome, exc):
+        if source.draft:
+            outcome.set(Status.SKIPPED, Code.DRAFT_INVALID, str(exc))
+        else:
+            outcome.set(Status.FAILED, Code.INVALID, str(exc))
+
+    def written(self, source, outcome, status, images, copies):
+        if status == Status.CONFLICT:
+            outcome.set(Status.CONFLICT, Code.EDITED)
+            return
+        outcome.set(status)
+        for name in images:
+            if not name:
+                continue
+            found = source.root / name if source.root else None
+            if found is not None and found.is_file():
+                copies.append((found, name, outcome))
+            else:
+                outcome.missing_images.append(name)
+
+    def _edited(self, existing):
+        return not self.force and is_edited(existing)
+
+    def _person(self, source, doc, sha, outcome):
+        columns = self.person_columns(source, doc, sha)
+        existing = (
+            Guest.objects.select_for_update().filter(short=source.key).first()
+            if source.key in self.guest_state
+            else None
+        )
+        if existing is not None:
+            if self._edited(existing):
+                return Status.CONFLICT, []
+            for attr, value in columns.items():
+                setattr(existing, attr, value)
+            existing.save()
+            status = Status.UPDATED
+        else:
+            existing = Guest.objects.create(**columns)
+            status = Status.CREATED
+        self.guest_ids[existing.short] = existing.pk
+        return status, [columns.get("picture", "")]
+
+    def person_columns(self, source, doc, sha):
+        columns = person_fields(doc, source.key)
+        columns.update(source=doc.text, source_sha256=sha, synced_digest=doc.content_digest())
+        return columns
+
+    def episode_data(self, source, doc, sha):
+        """The checked and converted episode, its row's columns included."""
+        parsed = episode_fields(doc, source.key)
+        missing = [key for key in parsed.guests if key not in self.guest_ids]
+        if missing:
+            raise DocumentError(f"guest {', '.join(map(repr, missing))} has no person file (_people/{missing[0]}.md)")
+        parsed.fields.update(
+            source=doc.text,
+            source_sha256=sha,
+            synced_digest=doc.content_digest(),
+            is_published=not source.draft,
+        )
+        return parsed
+
+    def _episode(self, source, doc, sha, outcome):
+        parsed = self.episode_data(source, doc, sha)
+        columns = parsed.fields
+        # Locked, then checked: an editor's save waits for this file, or this file for the save,
+        # and what is checked for edits is what is written over.
+        episode = (
+            Episode.objects.select_for_update().filter(slug=source.key).first()
+            if source.key in self.episode_state
+            else None
+        )
+        if episode is not None:
+            if episode.is_published == source.draft and source.draft:
+                raise DocumentError(f"a published episode {source.key!r} exists; the draft would replace it")
+            if self._edited(episode):
+                return Status.CONFLICT, []
+            for attr, value in columns.items():
+                setattr(episode, attr, value)
+            episode.save()
+            for model in EPISODE_CHILDREN.values():
+                model.objects.filter(episode=episode).delete()
+            status = Status.UPDATED
+        else:
+            episode = Episode.objects.create(**columns)
+            status = Status.CREATED
+        for model, child_columns, rows in child_rows(episode.pk, parsed, self.guest_ids):
+            self.writer.insert(model, child_columns, rows)
+        return status, [columns.get("image", "")]
+
+    def _copy(self, source_path, name):
+        """Copy an image named by a file into media storage; the reason when it could not be."""
+        storage = self.storage
+        try:
+            if storage.exists(name) and storage.size(name) == source_path.stat().st_size:
+                return None
+            if isinstance(storage, FileSystemStorage):  # replaced in place, never missing
+                target = Path(storage.path(name))
+                target.parent.mkdir(parents=True, exist_ok=True)
+                copy_atomic(source_path, target)
+            else:  # object storage, say: through the storage's own save, under the same name
+                if storage.exists(name):
+                    storage.delete(name)
+                with source_path.open("rb") as handle:
+                    storage.save(name, handle)
+        except STORAGE_ERRORS as exc:
+            return getattr(exc, "strerror", None) or str(exc)
+        return None

@@ -1,0 +1,100 @@
+"""What an import did, as data: a status per file, a code saying why when it is not plain, the
+detail (the document's or the database's own sentence), and the images it could not bring. The
+command and the admin each put it in their own words."""
+
+import enum
+from dataclasses import dataclass, field
+
+
+class Status(enum.StrEnum):
+    CREATED = "created"
+    UPDATED = "updated"
+    UNCHANGED = "unchanged"
+    SKIPPED = "skipped"
+    CONFLICT = "conflict"
+    FAILED = "failed"
+
+
+class Code(enum.StrEnum):
+    """Why a file was skipped, failed or is a conflict."""
+
+    DRAFT = "draft"  # skipped: a draft or template (its name starts with _), drafts not asked for
+    DRAFT_INVALID = "draft-invalid"  # skipped: a draft that does not parse (detail: why)
+    UNREADABLE = "unreadable"  # failed: the file cannot be read (detail: the system's reason)
+    INVALID = "invalid"  # failed: the document is not one the archive can hold (detail: why)
+    REFUSED = "refused"  # failed: the database refused it (detail: its first line)
+    EDITED = "edited"  # conflict: changed in the CMS since it was last imported or exported
+
+
+@dataclass
+class Outcome:
+    path: str
+    kind: str  # "episode" or "person"
+    key: str
+    status: Status = Status.FAILED
+    code: Code = None
+    detail: str = ""
+    missing_images: list = field(default_factory=list)  # named by the file, not in the site
+    failed_copies: list = field(default_factory=list)  # (image, reason): not copied into media storage
+
+    def set(self, status, code=None, detail=""):
+        self.status, self.code, self.detail = status, code, detail
+
+
+STATUSES = tuple(Status)
+
+
+@dataclass
+class Report:
+    outcomes: list = field(default_factory=list)
+    dry_run: bool = False
+
+    def count(self, status, kind=None):
+        return sum(1 for o in self.outcomes if o.status == status and (kind is None or o.kind == kind))
+
+    @property
+    def ok(self):
+        return not any(o.status in (Status.FAILED, Status.CONFLICT) for o in self.outcomes)
+
+    def summary(self):
+        parts = []
+        for kind, label in (("person", "People"), ("episode", "Episodes")):
+            if any(o.kind == kind for o in self.outcomes):
+                counts = ", ".join(f"{self.count(s, kind)} {s}" for s in STATUSES)
+                parts.append(f"{label}: {counts}.")
+        if self.dry_run:
+            parts.append("Dry run: nothing was written.")
+        return " ".join(parts) or "No files found."
+
+
+class SyncError(Exception):
+    """An import or export that cannot start: the sentence says why."""
+
+
+# What each code says of a file, ``{detail}`` standing for the outcome's detail; a caller adds the
+# remedy for a conflict in its own words (a command-line flag, a box to tick).
+EXPLANATIONS = {
+    Code.DRAFT: "draft or template (its name starts with _)",
+    Code.DRAFT_INVALID: "draft that does not parse: {detail}",
+    Code.UNREADABLE: "cannot read the file: {detail}",
+    Code.INVALID: "{detail}",
+    Code.REFUSED: "the database refused it: {detail}",
+    Code.EDITED: "changed in the CMS since it was last imported or exported",
+}
+
+
+def explain(outcome, remedy=""):
+    """Why a file was skipped, failed or is a conflict, in a sentence ("" for a plain outcome)."""
+    if outcome.code is None:
+        return ""
+    text = EXPLANATIONS[outcome.code].format(detail=outcome.detail)
+    return f"{text}; {remedy}" if remedy and outcome.code == Code.EDITED else text
+
+
+def image_warnings(outcome, missing=None):
+    """The images of a file that did not reach media storage, a sentence each; ``missing``: the
+    names of those not in the site to speak of (all of them by default)."""
+    missing = outcome.missing_images if missing is None else missing
+    return [f"image {name} is not in the site; the path is kept" for name in missing] + [
+        f"image {name} could not be copied to media storage: {reason}" for name, reason in outcome.failed_copies
+    ]
