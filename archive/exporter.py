@@ -14,7 +14,7 @@ from django.db import transaction
 
 from episodes.models import Appearance, Episode, Guest, PlatformLink, QuotableClip, Section, TranscriptLine
 
-from . import documents
+from . import documents, workers
 from .batch import update_rows
 from .episode_file import CLIP_KEYS, build_episode
 from .fields import build_person
@@ -165,7 +165,7 @@ class Exporter:
                 yield (episode.source, episode.synced_digest, data, body, self.reformat)
 
         synced = []
-        written = documents.write_back_many(jobs(), count=len(people) + len(episodes))
+        written = workers.write_back_many(jobs(), count=len(people) + len(episodes))
         for number, (text, digest) in enumerate(written):
             obj, path = rows[number]  # its job was made before its result came
             if not self._write(report, text, path):

@@ -15,7 +15,7 @@ from django.db import DatabaseError, OperationalError, connection, transaction
 from episodes.caching import content_changed_now
 from episodes.models import EPISODE_CHILDREN, Episode, Guest, lock_rows
 
-from . import batch, documents
+from . import batch, documents, workers
 from .documents import DocumentError
 from .episode_file import child_rows, episode_fields
 from .exporter import is_edited
@@ -87,7 +87,7 @@ class Importer:
         # A file with no row yet is parsed whatever its bytes: with many, the worker process that
         # parses them starts now, while this one reads the files.
         new = sum(not (source.draft and not self.include_drafts) and self.state(source) is None for source in sources)
-        with documents.parse_worker(new if self.parallel else 0) as worker:
+        with workers.parse_worker(new if self.parallel else 0) as worker:
             work = []
             for source in sources:
                 outcome, raw, sha = self._precheck(source)
@@ -97,7 +97,7 @@ class Importer:
             # New people last: their rows are written after the episodes' lines have started to
             # stream (NewRows); their ids are drawn first.
             work.sort(key=lambda item: item[0].kind == "person")
-            parsed = documents.parse_many([raw for _, _, raw, _ in work], parallel=self.parallel, worker=worker)
+            parsed = workers.parse_many([raw for _, _, raw, _ in work], parallel=self.parallel, worker=worker)
             self._write(work, parsed, copies)
 
     def state(self, source):

@@ -4,7 +4,7 @@ import difflib
 
 import pytest
 
-from archive import documents
+from archive import documents, workers
 from archive.exporter import Exporter
 from archive.importer import Importer
 from episodes.models import Episode, Guest, TranscriptLine
@@ -33,7 +33,7 @@ def pyyaml_reproduces(path):
 @pytest.mark.parametrize("snapshot", SNAPSHOTS)
 def test_the_parse_worker_gives_what_parsing_alone_gives(snapshot):
     raws = [path.read_bytes() for path in published(corpus_snapshot(snapshot))]
-    for raw, doc in zip(raws, documents.parse_many(raws), strict=True):
+    for raw, doc in zip(raws, workers.parse_many(raws), strict=True):
         alone = documents.parse(raw)
         assert (doc.data, doc.body, doc.head, doc.closing, doc.text) == (
             alone.data,

@@ -4,7 +4,7 @@ import datetime
 
 import pytest
 
-from archive import documents
+from archive import documents, workers
 from archive.documents import DocumentError
 from tests.conftest import ROOT
 
@@ -90,10 +90,10 @@ def test_digest_tells_types_apart():
 
 
 def test_parse_many_keeps_order_and_error_lines_across_processes():
-    good = [f"---\ntitle: T{i}\n---\nbody {i}\n".encode() for i in range(documents.PARALLEL_MIN + 4)]
+    good = [f"---\ntitle: T{i}\n---\nbody {i}\n".encode() for i in range(workers.PARALLEL_MIN + 4)]
     bad = b"---\ntitle: A\nguests: [x\n---\n"
     raws = good[:5] + [bad] + good[5:]
-    results = list(documents.parse_many(raws))
+    results = list(workers.parse_many(raws))
     assert len(results) == len(raws)
     assert isinstance(results[5], DocumentError) and results[5].line == 4 and "YAML syntax error" in str(results[5])
     assert [r.data["title"] for i, r in enumerate(results) if i != 5] == [f"T{i}" for i in range(len(good))]
@@ -105,14 +105,14 @@ def test_parse_many_keeps_order_and_error_lines_across_processes():
 
 
 def test_a_worker_started_early_parses_as_the_one_parse_many_starts():
-    raws = [f"---\ntitle: T{i}\n---\nbody {i}\n".encode() for i in range(documents.PARALLEL_MIN)]
-    with documents.parse_worker(1) as worker:
+    raws = [f"---\ntitle: T{i}\n---\nbody {i}\n".encode() for i in range(workers.PARALLEL_MIN)]
+    with workers.parse_worker(1) as worker:
         assert worker is None  # too few documents to want one
-    with documents.parse_worker(len(raws)) as worker:
+    with workers.parse_worker(len(raws)) as worker:
         assert worker is not None
-        results = list(documents.parse_many(raws, worker=worker))
+        results = list(workers.parse_many(raws, worker=worker))
     assert [(r.data, r.body, r.known_digest) for r in results] == [
-        (d.data, d.body, d.known_digest) for d in documents.parse_many(raws)
+        (d.data, d.body, d.known_digest) for d in workers.parse_many(raws)
     ]
     assert all(r.known_digest for r in results)  # parsed by the worker, not in this process
 
@@ -125,8 +125,8 @@ def test_write_back_reuses_the_source_only_while_the_content_is_unchanged():
     assert documents.write_back(source, synced, doc.data, doc.body, reformat=True)[0] == "---\ntitle: Hand\n---\nBody\n"
     changed = documents.write_back(source, synced, {"title": "Hand édité"}, doc.body)[0]
     assert changed == '---\ntitle: "Hand \\xE9dit\\xE9"\n---\nBody\n'  # an ASCII file stays ASCII
-    jobs = [(source, synced, doc.data, doc.body, False)] * (documents.PARALLEL_MIN + 1)
-    assert [text for text, _ in documents.write_back_many(jobs)] == [source] * len(jobs)
+    jobs = [(source, synced, doc.data, doc.body, False)] * (workers.PARALLEL_MIN + 1)
+    assert [text for text, _ in workers.write_back_many(jobs)] == [source] * len(jobs)
 
 
 def test_a_scalar_alias_is_refused_before_it_is_expanded():
@@ -174,8 +174,8 @@ def test_the_parse_worker_ends_when_its_parent_is_killed(tmp_path):
 
     script = (
         "import sys, time\n"
-        "from archive import documents\n"
-        "with documents.parse_worker(documents.PARALLEL_MIN) as pool:\n"
+        "from archive import workers\n"
+        "with workers.parse_worker(workers.PARALLEL_MIN) as pool:\n"
         "    pool.submit(int).result()\n"
         "    print(*pool._processes, flush=True)\n"
         "    time.sleep(60)\n"
@@ -185,7 +185,7 @@ def test_the_parse_worker_ends_when_its_parent_is_killed(tmp_path):
         (worker,) = map(int, parent.stdout.readline().split())
         os.kill(parent.pid, signal.SIGKILL)
         parent.wait(10)
-        deadline = time.monotonic() + 10 * documents.PARENT_CHECK_SECONDS + 5
+        deadline = time.monotonic() + 10 * workers.PARENT_CHECK_SECONDS + 5
         while time.monotonic() < deadline and _running(worker):
             time.sleep(0.1)
         assert not _running(worker)

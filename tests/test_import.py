@@ -400,12 +400,12 @@ def test_files_are_read_and_written_as_pyyaml_would(tmp_path):
 
 
 def test_documents_are_written_back_in_order_whichever_process_dumps_them():
-    from archive import documents
+    from archive import documents, workers
 
-    jobs = [("", "", {"title": f"T{n}", "n": n}, f"body {n}\n", True) for n in range(documents.PARALLEL_MIN * 2 + 3)]
+    jobs = [("", "", {"title": f"T{n}", "n": n}, f"body {n}\n", True) for n in range(workers.PARALLEL_MIN * 2 + 3)]
     expected = [documents.write_back(*job) for job in jobs]
-    assert list(documents.write_back_many(iter(jobs), count=len(jobs))) == expected
-    assert list(documents.write_back_many(jobs)) == expected
+    assert list(workers.write_back_many(iter(jobs), count=len(jobs))) == expected
+    assert list(workers.write_back_many(jobs)) == expected
 
 
 # The new rows of an import go in together (archive.newrows.NewRows): ids drawn in advance, a
