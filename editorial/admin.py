@@ -25,7 +25,7 @@ from reversion.admin import VersionAdmin
 from archive.exporter import is_edited
 from episodes.models import Appearance, Episode, Guest, PlatformLink, QuotableClip, Section, TranscriptLine
 
-from . import editing, findreplace
+from . import findreplace, history, problems, speakers
 from . import upload as transfer
 from .forms import (
     EpisodeForm,
@@ -154,7 +154,7 @@ class HasProblemsFilter(admin.SimpleListFilter):
     def queryset(self, request, queryset):
         if self.value() not in ("yes", "no"):
             return queryset
-        ids = [pk for pk, (_, problems) in editing.archive_problem_counts().items() if problems]
+        ids = [pk for pk, (_, problems) in problems.archive_problem_counts().items() if problems]
         return queryset.filter(pk__in=ids) if self.value() == "yes" else queryset.exclude(pk__in=ids)
 
 
@@ -226,7 +226,7 @@ class EpisodeAdmin(TabularImportExport, VersionAdmin):
         changelist = super().get_changelist_instance(request)
         # The archive's problem counts are kept until it changes; the filter needs them anyway.
         episodes = list(changelist.result_list)
-        counts = editing.archive_problem_counts()
+        counts = problems.archive_problem_counts()
         for episode in episodes:
             episode.problem_total = counts.get(episode.pk, (0, 0))[1]
         return changelist
@@ -278,9 +278,9 @@ class EpisodeAdmin(TabularImportExport, VersionAdmin):
         formsets, inline_instances = super()._create_formsets(request, obj, change)
         request._transcript_formset = None
         if change and obj is not None and obj.pk:
-            speakers = editing.episode_speakers([obj.pk])[obj.pk]
+            who = speakers.episode_speakers([obj.pk])[obj.pk]
             data = request.POST if request.method == "POST" else None
-            transcript = TranscriptFormSetFactory(data, episode=obj, speakers=speakers)
+            transcript = TranscriptFormSetFactory(data, episode=obj, speakers=who)
             formsets.append(transcript)
             request._transcript_formset = transcript
         return formsets, inline_instances
@@ -344,7 +344,7 @@ class EpisodeAdmin(TabularImportExport, VersionAdmin):
         if request.method == "POST" and "_saveasnew" not in request.POST:
             obj = self.get_object(request, unquote(object_id))
             if obj is not None and self.has_change_permission(request, obj):
-                editing.ensure_baseline([obj], request.user)
+                history.ensure_baseline([obj], request.user)
         return super().change_view(request, object_id, form_url, extra_context)
 
     def revision_view(self, request, object_id, version_id, extra_context=None):
@@ -415,12 +415,12 @@ class EpisodeAdmin(TabularImportExport, VersionAdmin):
 
     def _set_published(self, request, queryset, published):
         episodes = list(queryset.filter(is_published=not published))
-        editing.ensure_baseline(episodes, request.user)
+        history.ensure_baseline(episodes, request.user)
         for episode in episodes:
             episode.is_published = published
             episode.save(update_fields=["is_published", "updated_at"])
         word = "Published" if published else "Unpublished"
-        editing.record(request.user, episodes, f"{word}.")
+        history.record(request.user, episodes, f"{word}.")
         self.message_user(request, f"{word} {len(episodes)} episode{'s' * (len(episodes) != 1)}.", messages.SUCCESS)
 
     @admin.action(description="Download the selected episodes as .md files")
@@ -460,16 +460,16 @@ class EpisodeAdmin(TabularImportExport, VersionAdmin):
         episode = get_object_or_404(Episode, pk=unquote(object_id))
         if not self.has_change_permission(request, episode):
             raise PermissionDenied
-        speakers = editing.speaker_counts(episode).most_common()
-        form = RenameSpeakerForm(request.POST or None, speakers=speakers, initial={"old": request.GET.get("speaker")})
+        counts = speakers.speaker_counts(episode).most_common()
+        form = RenameSpeakerForm(request.POST or None, speakers=counts, initial={"old": request.GET.get("speaker")})
         if request.method == "POST" and form.is_valid():
             old, new = form.cleaned_data["old"], form.cleaned_data["new"]
-            count = editing.rename_speaker(episode, old, new, request.user)
+            count = speakers.rename_speaker(episode, old, new, request.user)
             self.message_user(
                 request, f"Renamed {old!r} to {new!r} on {count} line{'s' * (count != 1)}.", messages.SUCCESS
             )
             return HttpResponseRedirect(reverse("admin:episodes_episode_change", args=[episode.pk]) + "#transcript")
-        context = self._context(request, "Rename a speaker", form=form, original=episode, speakers=speakers)
+        context = self._context(request, "Rename a speaker", form=form, original=episode, speakers=counts)
         return TemplateResponse(request, "admin/episodes/episode/rename_speaker.html", context)
 
     def find_replace_view(self, request):

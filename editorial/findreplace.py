@@ -23,7 +23,7 @@ from django.db import transaction
 from episodes.models import Episode, Section, TranscriptLine, lock_rows
 from episodes.timecodes import format_seconds
 
-from . import editing
+from . import history
 
 MAX_MATCHES = 1000
 CONTEXT = 60
@@ -304,17 +304,17 @@ def _replace(query, wanted, fingerprints, by_kind, result, user):
     if not episode_ids:
         return
     episodes = list(Episode.objects.filter(pk__in=episode_ids).order_by("season", "number", "id"))
-    editing.ensure_baseline(episodes, user)
+    history.ensure_baseline(episodes, user)
     if changed["l"]:
         TranscriptLine.objects.bulk_update(changed["l"], ["text"], batch_size=500)
     if changed["h"]:
         Section.objects.bulk_update(changed["h"], ["title"], batch_size=500)
-    editing.touch(episode_ids)
+    history.touch(episode_ids)
     for episode in episodes:
         episode.refresh_from_db(fields=["updated_at"])
     comment = (
         f"Find and replace: {query.describe()}; {result.replaced} "
         f"replacement{'s' * (result.replaced != 1)} in {len(episodes)} episode(s)."
     )
-    editing.record(user, episodes, comment)
+    history.record(user, episodes, comment)
     result.episodes = episodes

@@ -23,7 +23,7 @@ from episodes.links import is_url, youtube_url
 from episodes.models import Episode, Guest, PlatformLink, Section, TranscriptLine
 from episodes.timecodes import format_seconds, parse_time
 
-from . import editing
+from . import problems
 
 LINE, HEADER = "line", "header"
 UNTOUCHED = "UNTOUCHED"
@@ -601,9 +601,9 @@ class TranscriptFormSet(forms.BaseFormSet):
                 if not row.deleted:
                     line_values.append((index, values.get("text"), values.get("speaker"), sec, values.get("time")))
             rows.append(row)
-        problems = editing.transcript_problems(line_values, self.speakers)
+        found = problems.transcript_problems(line_values, self.speakers)
         for row in rows:
-            row.problems = problems.get(row.index, [])
+            row.problems = found.get(row.index, [])
         return rows
 
     def speaker_names(self):

@@ -11,7 +11,7 @@ from import_export import fields, resources, widgets
 
 from episodes.models import Episode, Guest
 
-from . import editing
+from . import history
 
 
 class TopicsWidget(widgets.Widget):
@@ -89,7 +89,7 @@ class EpisodeResource(LockingResource):
     def before_import(self, dataset, **kwargs):
         if not kwargs.get("dry_run") and "slug" in (dataset.headers or []):
             slugs = [slug for slug in dataset["slug"] if slug]
-            editing.ensure_baseline(Episode.objects.filter(slug__in=slugs), kwargs.get("user"))
+            history.ensure_baseline(Episode.objects.filter(slug__in=slugs), kwargs.get("user"))
 
     def after_import(self, dataset, result, **kwargs):
         user = kwargs.get("user")
@@ -97,7 +97,7 @@ class EpisodeResource(LockingResource):
             return
         ids = [row.object_id for row in result.rows if row.import_type in ("new", "update") and row.object_id]
         # import-export logs its own admin entries; the history gets the versions.
-        editing.record(user, Episode.objects.filter(pk__in=ids), "Imported from a spreadsheet.", log=False)
+        history.record(user, Episode.objects.filter(pk__in=ids), "Imported from a spreadsheet.", log=False)
 
 
 class GuestResource(LockingResource):

@@ -33,7 +33,7 @@ from archive.sources import Source
 from episodes.models import Episode
 from episodes.timecodes import format_seconds
 
-from . import editing
+from . import history
 from .forms import load_items
 
 MAX_UPLOAD_BYTES = 40 * 1024 * 1024  # a whole real site's text is about 15 MiB
@@ -389,9 +389,9 @@ def preview(files, *, include_drafts=False, force=False):
 def run(files, *, user, include_drafts=False, force=False):
     """Import for real, and record in each episode's history what it was before and after."""
     keys = [Path(item.name).stem.lstrip("_") for item in files if item.kind == "episode"]
-    editing.ensure_baseline(Episode.objects.filter(slug__in=keys), user)
+    history.ensure_baseline(Episode.objects.filter(slug__in=keys), user)
     report = importer.Importer(include_drafts=include_drafts, force=force, parallel=False).run_sources(sources(files))
     written = [o.key for o in report.outcomes if o.kind == "episode" and o.status in ("created", "updated")]
     episodes = list(Episode.objects.filter(slug__in=written))
-    editing.record(user, episodes, "Imported from an uploaded file.")
+    history.record(user, episodes, "Imported from an uploaded file.")
     return report

@@ -280,18 +280,18 @@ def test_the_import_command_says_another_import_is_running(site):
 
 
 def test_an_import_racing_a_speaker_rename_reports_a_conflict_and_keeps_the_rename(imported, editor, monkeypatch):
-    from editorial import editing
+    from editorial import history, speakers
 
     episode = Episode.objects.get(slug="first")
     paused = Paused()
-    touch = editing.touch
+    touch = history.touch
 
     def touch_then_hold(episode_ids):
         touch(episode_ids)
         paused.hold()
 
-    monkeypatch.setattr(editing, "touch", touch_then_hold)
-    paused.start(lambda: editing.rename_speaker(episode, "Host", "Alexey", editor))
+    monkeypatch.setattr(history, "touch", touch_then_hold)
+    paused.start(lambda: speakers.rename_speaker(episode, "Host", "Alexey", editor))
     changed_file(imported)
     other = Background(lambda: Importer().run([imported]))
     assert other.waiting()
