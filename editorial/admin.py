@@ -6,18 +6,16 @@ version holds the whole episode (guests, links, clips, sections and lines) and r
 brings all of it back.
 """
 
+import contextvars
 from contextlib import contextmanager
 
 import reversion
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
-from django.core.exceptions import PermissionDenied
 from django.db import models
-from django.db.models import Count, Exists, IntegerField, OuterRef, Subquery
+from django.db.models import Count, IntegerField, OuterRef, Subquery
 from django.http import HttpResponseRedirect
-from django.shortcuts import get_object_or_404
-from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils.html import format_html
 from import_export.admin import ImportExportModelAdmin
 from reversion.admin import VersionAdmin
@@ -25,22 +23,23 @@ from reversion.admin import VersionAdmin
 from archive.exporter import is_edited
 from episodes.models import Appearance, Episode, Guest, PlatformLink, QuotableClip, Section, TranscriptLine
 
-from . import findreplace, history, problems, speakers
+from . import history, problems
 from . import upload as transfer
+from .filters import HasProblemsFilter, HasTranscriptFilter, StatusFilter
 from .forms import (
     EpisodeForm,
     FaithfulModelForm,
     PlatformLinkForm,
     PlatformLinkFormSet,
     QuotableClipForm,
-    RenameSpeakerForm,
-    TranscriptFormSet,
-    TranscriptFormSetFactory,
-    UploadForm,
     version_token,
 )
 from .resources import EpisodeResource, GuestResource
 from .spreadsheets import TABULAR_FORMATS, ReadableImportErrors
+from .tools import EpisodeTools
+from .transcript.formset import TranscriptFormSet
+from .transcript.inline import TranscriptInline, transcript_of
+from .transcript.inline import context as transcript_context
 
 for child in (Appearance, PlatformLink, QuotableClip, Section, TranscriptLine):
     if not reversion.is_registered(child):
@@ -50,7 +49,9 @@ if not reversion.is_registered(Episode):
 if not reversion.is_registered(Guest):
     reversion.register(Guest)
 
-UPLOADS_SESSION_KEY = "episodes-admin-uploads"
+# While an old version's page is made (``revision_view``): the episode's version before the
+# revert that shows it, which a save from that page must match (see EpisodeForm).
+_version_before_revert = contextvars.ContextVar("version_before_revert", default=None)
 
 
 class TabularImportExport(ReadableImportErrors, ImportExportModelAdmin):
@@ -128,54 +129,11 @@ class QuotableClipInline(admin.TabularInline):
     template = "admin/episodes/episode/lean_tabular.html"
 
 
-class HasTranscriptFilter(admin.SimpleListFilter):
-    title = "transcript"
-    parameter_name = "transcript"
-
-    def lookups(self, request, model_admin):
-        return [("yes", "has a transcript"), ("no", "no transcript")]
-
-    def queryset(self, request, queryset):
-        lines = Exists(TranscriptLine.objects.filter(episode=OuterRef("pk")))
-        if self.value() == "yes":
-            return queryset.filter(lines)
-        if self.value() == "no":
-            return queryset.exclude(lines)
-        return queryset
-
-
-class HasProblemsFilter(admin.SimpleListFilter):
-    title = "transcript problems"
-    parameter_name = "problems"
-
-    def lookups(self, request, model_admin):
-        return [("yes", "has problems"), ("no", "no problems")]
-
-    def queryset(self, request, queryset):
-        if self.value() not in ("yes", "no"):
-            return queryset
-        ids = [pk for pk, (_, problems) in problems.archive_problem_counts().items() if problems]
-        return queryset.filter(pk__in=ids) if self.value() == "yes" else queryset.exclude(pk__in=ids)
-
-
-class StatusFilter(admin.SimpleListFilter):
-    title = "status"
-    parameter_name = "status"
-
-    def lookups(self, request, model_admin):
-        return [("published", "published"), ("draft", "draft")]
-
-    def queryset(self, request, queryset):
-        if self.value() in ("published", "draft"):
-            return queryset.filter(is_published=self.value() == "published")
-        return queryset
-
-
 # --- episodes ----------------------------------------------------------------------------------------
 
 
 @admin.register(Episode)
-class EpisodeAdmin(TabularImportExport, VersionAdmin):
+class EpisodeAdmin(EpisodeTools, TabularImportExport, VersionAdmin):
     resource_classes = (EpisodeResource,)
     form = EpisodeForm
     change_form_template = "admin/episodes/episode/change_form.html"
@@ -269,23 +227,20 @@ class EpisodeAdmin(TabularImportExport, VersionAdmin):
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change=change, **kwargs)
-        known = getattr(request, "_episode_version_before_revert", None)
+        known = _version_before_revert.get()
         if known:
             form = type(form.__name__, (form,), {"known_version": known})
         return form
 
-    def _create_formsets(self, request, obj, change):
-        formsets, inline_instances = super()._create_formsets(request, obj, change)
-        request._transcript_formset = None
-        if change and obj is not None and obj.pk:
-            who = speakers.episode_speakers([obj.pk])[obj.pk]
-            data = request.POST if request.method == "POST" else None
-            transcript = TranscriptFormSetFactory(data, episode=obj, speakers=who)
-            formsets.append(transcript)
-            request._transcript_formset = transcript
-        return formsets, inline_instances
+    def get_inline_instances(self, request, obj=None):
+        inlines = super().get_inline_instances(request, obj)
+        if obj is not None and obj.pk:  # an episode being added has no transcript to edit yet
+            inlines.append(TranscriptInline(self.model, self.admin_site))
+        return inlines
 
     def get_formset_kwargs(self, request, obj, inline, prefix):
+        if isinstance(inline, TranscriptInline):
+            return inline.formset_kwargs(request, obj)
         if request.method != "POST":
             return super().get_formset_kwargs(request, obj, inline, prefix)
         # Django copies the whole POST for every inline; without the page's script that is
@@ -300,36 +255,23 @@ class EpisodeAdmin(TabularImportExport, VersionAdmin):
         }
 
     def save_formset(self, request, form, formset, change):
-        if isinstance(formset, TranscriptFormSet):
-            formset.save()
-            # The episode was recorded when it was saved, before its transcript was; record the
-            # rows written since, so the version holds the transcript as saved.
-            if reversion.is_active():
-                for obj in formset.new_objects + [obj for obj, _ in formset.changed_objects]:
-                    reversion.add_to_revision(obj)
+        if not isinstance(formset, TranscriptFormSet):
+            super().save_formset(request, form, formset, change)
             return
-        super().save_formset(request, form, formset, change)
+        formset.save()
+        # The episode was recorded when it was saved, before its transcript was; record the rows
+        # written since, so the version holds the transcript as saved.
+        if reversion.is_active():
+            for obj in formset.new_objects + [obj for obj, _ in formset.changed_objects]:
+                reversion.add_to_revision(obj)
+        written = len(formset.new_objects) + len(formset.changed_objects) + len(formset.deleted_objects)
+        if written:
+            messages.info(request, f"Transcript: {written} item{'s' * (written != 1)} written.")
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
-        transcript = getattr(request, "_transcript_formset", None)
+        transcript = transcript_of(context)
         if transcript is not None:
-            rows = transcript.rows()
-            problems = [(row, problem) for row in rows for problem in row.problems]
-            # Plain values only: a template lookup on the formset itself would try it as a
-            # sequence first and build a form for every line.
-            context.update(
-                transcript_prefix=transcript.prefix,
-                transcript_management_form=transcript.display_management_form(rows),
-                transcript_errors=transcript.non_form_errors() if transcript.is_bound else "",
-                transcript_empty_line=transcript.empty_line,
-                transcript_empty_header=transcript.empty_header,
-                transcript_rows=rows,
-                transcript_problems=problems,
-                transcript_line_count=sum(1 for row in rows if not row.is_header),
-                transcript_section_count=sum(1 for row in rows if row.is_header),
-                speaker_names=transcript.speaker_names(),
-                can_edit_transcript=self.has_change_permission(request, obj),
-            )
+            context.update(transcript_context(transcript, self.has_change_permission(request, obj)))
         if obj is not None and obj.pk:
             context.update(
                 stale=bool(getattr(context.get("adminform"), "form", None) and context["adminform"].form.is_stale),
@@ -348,24 +290,14 @@ class EpisodeAdmin(TabularImportExport, VersionAdmin):
         return super().change_view(request, object_id, form_url, extra_context)
 
     def revision_view(self, request, object_id, version_id, extra_context=None):
-        self._remember_version(request, object_id)
-        return super().revision_view(request, object_id, version_id, extra_context)
-
-    def _remember_version(self, request, object_id):
         # The page of an old version is shown (and saved) after reverting the episode to it in a
         # transaction; the version a save must match is the one before that revert.
         current = Episode.objects.filter(pk=unquote(object_id)).values_list("updated_at", flat=True).first()
-        if current is not None:
-            request._episode_version_before_revert = version_token(current)
-
-    def response_change(self, request, obj):
-        response = super().response_change(request, obj)
-        transcript = getattr(request, "_transcript_formset", None)
-        if transcript is not None:
-            written = len(transcript.new_objects) + len(transcript.changed_objects) + len(transcript.deleted_objects)
-            if written:
-                messages.info(request, f"Transcript: {written} item{'s' * (written != 1)} written.")
-        return response
+        token = _version_before_revert.set(version_token(current) if current is not None else None)
+        try:
+            return super().revision_view(request, object_id, version_id, extra_context)
+        finally:
+            _version_before_revert.reset(token)
 
     def get_actions(self, request):
         actions = super().get_actions(request)
@@ -431,140 +363,3 @@ class EpisodeAdmin(TabularImportExport, VersionAdmin):
     def find_and_replace(self, request, queryset):
         ids = ",".join(str(pk) for pk in queryset.values_list("pk", flat=True))
         return HttpResponseRedirect(reverse("admin:episodes_episode_find_replace") + f"?ids={ids}")
-
-    # --- extra pages ---
-
-    def get_urls(self):
-        view = self.admin_site.admin_view
-        return [
-            path("find-replace/", view(self.find_replace_view), name="episodes_episode_find_replace"),
-            path("upload/", view(self.upload_view), name="episodes_episode_upload"),
-            path("<path:object_id>/download/", view(self.download_view), name="episodes_episode_download"),
-            path(
-                "<path:object_id>/rename-speaker/",
-                view(self.rename_speaker_view),
-                name="episodes_episode_rename_speaker",
-            ),
-        ] + super().get_urls()
-
-    def _context(self, request, title, **extra):
-        return {**self.admin_site.each_context(request), "opts": self.opts, "title": title, **extra}
-
-    def download_view(self, request, object_id):
-        episode = get_object_or_404(Episode, pk=unquote(object_id))
-        if not self.has_view_or_change_permission(request, episode):
-            raise PermissionDenied
-        return transfer.download([episode])
-
-    def rename_speaker_view(self, request, object_id):
-        episode = get_object_or_404(Episode, pk=unquote(object_id))
-        if not self.has_change_permission(request, episode):
-            raise PermissionDenied
-        counts = speakers.speaker_counts(episode).most_common()
-        form = RenameSpeakerForm(request.POST or None, speakers=counts, initial={"old": request.GET.get("speaker")})
-        if request.method == "POST" and form.is_valid():
-            old, new = form.cleaned_data["old"], form.cleaned_data["new"]
-            count = speakers.rename_speaker(episode, old, new, request.user)
-            self.message_user(
-                request, f"Renamed {old!r} to {new!r} on {count} line{'s' * (count != 1)}.", messages.SUCCESS
-            )
-            return HttpResponseRedirect(reverse("admin:episodes_episode_change", args=[episode.pk]) + "#transcript")
-        context = self._context(request, "Rename a speaker", form=form, original=episode, speakers=counts)
-        return TemplateResponse(request, "admin/episodes/episode/rename_speaker.html", context)
-
-    def find_replace_view(self, request):
-        if not self.has_change_permission(request):
-            raise PermissionDenied
-        params = request.POST if request.method == "POST" else request.GET
-        ids = [int(pk) for pk in params.get("ids", "").split(",") if pk.strip().isdigit()]
-        scope_episodes = list(Episode.objects.filter(pk__in=ids).only("id", "title")) if ids else []
-        term = params.get("find", "")
-        replacement = params.get("replace", "")
-        regex = params.get("regex") == "on"
-        case_sensitive = params.get("case") == "on"
-        scope = params.get("scope") or ("selected" if ids else "all")
-        episode_ids = [e.pk for e in scope_episodes] if scope == "selected" and ids else None
-        context = self._context(
-            request,
-            "Find and replace in transcripts",
-            term=term,
-            replacement=replacement,
-            regex=regex,
-            case_sensitive=case_sensitive,
-            scope=scope,
-            ids=",".join(str(pk) for pk in ids),
-            scope_episodes=scope_episodes,
-        )
-        if term:
-            try:
-                query = findreplace.Query(term, replacement, regex=regex, case_sensitive=case_sensitive)
-                if request.method == "POST" and "apply" in request.POST:
-                    keys = request.POST.getlist("match")
-                    if not keys:
-                        context["error"] = "Tick the matches to replace."
-                    else:
-                        result = findreplace.apply(query, keys, user=request.user)
-                        note = f" ({result.skipped} skipped: changed since the preview)" if result.skipped else ""
-                        self.message_user(
-                            request,
-                            f"Replaced {result.replaced} match{'es' * (result.replaced != 1)} in "
-                            f"{len(result.episodes)} episode{'s' * (len(result.episodes) != 1)}{note}.",
-                            messages.SUCCESS if result.replaced else messages.WARNING,
-                        )
-                        return HttpResponseRedirect(request.get_full_path())
-                context["search"] = findreplace.find(query, episode_ids=episode_ids)
-            except findreplace.PatternError as exc:
-                context["error"] = str(exc)
-        return TemplateResponse(request, "admin/episodes/episode/find_replace.html", context)
-
-    def upload_view(self, request):
-        if not (self.has_add_permission(request) and self.has_change_permission(request)):
-            raise PermissionDenied
-        context = self._context(request, "Upload episode files", limits=transfer)
-        if request.method == "POST" and request.POST.get("token"):
-            token = request.POST["token"]
-            options = {
-                "include_drafts": request.POST.get("include_drafts") == "on",
-                "force": request.POST.get("force") == "on",
-            }
-            mine = request.session.get(UPLOADS_SESSION_KEY, [])
-            try:
-                if token not in mine:
-                    raise transfer.UploadError("That upload is no longer here; upload the files again.")
-                files = transfer.unstage(token, remove=True)
-                request.session[UPLOADS_SESSION_KEY] = [t for t in mine if t != token]
-            except transfer.UploadError as exc:
-                self.message_user(request, str(exc), messages.ERROR)
-                return HttpResponseRedirect(reverse("admin:episodes_episode_upload"))
-            if "confirm" not in request.POST:
-                self.message_user(request, "Upload cancelled; nothing was imported.", messages.INFO)
-                return HttpResponseRedirect(reverse("admin:episodes_episode_changelist"))
-            report = transfer.run(files, user=request.user, **options)
-            context.update(report=report, rows=transfer.rows(report), done=True, form=UploadForm())
-            level = messages.SUCCESS if report.ok else messages.WARNING
-            self.message_user(request, report.summary(), level)
-            return TemplateResponse(request, "admin/episodes/episode/upload.html", context)
-        form = UploadForm(request.POST or None, request.FILES or None)
-        if request.method == "POST" and form.is_valid():
-            try:
-                files = transfer.read_upload(form.cleaned_data["files"])
-                token = self._stage(request, files)
-            except transfer.UploadError as exc:
-                form.add_error("files", str(exc))
-            else:
-                options = {"include_drafts": form.cleaned_data["include_drafts"], "force": form.cleaned_data["force"]}
-                result = transfer.preview(files, **options)
-                context.update(
-                    preview=result,
-                    token=token,
-                    options=options,
-                    rows=transfer.rows(result.report, result.changes),
-                )
-        context["form"] = form
-        return TemplateResponse(request, "admin/episodes/episode/upload.html", context)
-
-    def _stage(self, request, files):
-        # An upload waiting for confirmation belongs to the session that previewed it.
-        token = transfer.stage(files)
-        request.session[UPLOADS_SESSION_KEY] = request.session.get(UPLOADS_SESSION_KEY, [])[-9:] + [token]
-        return token

@@ -121,5 +121,7 @@ def rename_speaker(episode, old, new, user):
         if count:
             history.touch([episode.pk])
             episode.refresh_from_db()
-            history.record(user, [episode], f"Renamed the speaker {old!r} to {new!r} on {count} line{'s' * (count != 1)}.")
+            history.record(
+                user, [episode], f"Renamed the speaker {old!r} to {new!r} on {count} line{'s' * (count != 1)}."
+            )
     return count

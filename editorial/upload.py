@@ -34,7 +34,7 @@ from episodes.models import Episode
 from episodes.timecodes import format_seconds
 
 from . import history
-from .forms import load_items
+from .transcript.items import load_items
 
 MAX_UPLOAD_BYTES = 40 * 1024 * 1024  # a whole real site's text is about 15 MiB
 MAX_FILES = 2000  # a real site has about 650 .md files

@@ -20,7 +20,7 @@ from archive import batch
 from archive.importer import Importer
 from archive.report import SyncError
 from editorial import upload as transfer
-from editorial.forms import TranscriptFormSet
+from editorial.transcript.formset import TranscriptFormSet
 from editorial.resources import EpisodeResource
 from episodes.models import Episode, TranscriptLine
 from tests import sites

@@ -1,0 +1,96 @@
+"""The transcript editor's rows as the change page shows them, each line with its problems; on a
+page not yet sent, straight from the stored items without building a form per line (the largest
+episodes have hundreds)."""
+
+from dataclasses import dataclass
+
+from episodes.links import youtube_url
+
+from .. import problems
+from .items import HEADER, LINE
+
+
+@dataclass
+class Row:
+    """One item as the change page shows it."""
+
+    index: int
+    prefix: str
+    kind: str
+    values: dict
+    errors: dict
+    problems: list
+    youtube: str = ""
+    deleted: bool = False
+    sent: bool = False  # came from a submitted form: the script must send it again
+
+    @property
+    def is_header(self):
+        return self.kind == HEADER
+
+    def __post_init__(self):
+        # What the inputs show: an empty value, never "None".
+        self.v = {name: "" if value is None else value for name, value in self.values.items()}
+
+
+def rows(formset):
+    """The rows of the editor with each line's problems; on an unbound formset, straight from
+    the stored items without building a form per line (the largest episodes have 300)."""
+    youtube_id = formset.episode.youtube_id
+    if formset.is_bound:
+        # What was sent, with the rows that were not sent as they are stored, in the order
+        # the editor left them; numbered afresh, since the page is sent back whole or by the
+        # script, which numbers what it sends itformset.
+        merged = []
+        for index, form in enumerate(formset.forms):
+            values = {name: form[name].value() for name in ("kind", "id", "order", "text", "speaker", "time", "sec")}
+            values["DELETE"] = form["DELETE"].value() if "DELETE" in form.fields else False
+            errors = {name: " ".join(errs) for name, errs in form.errors.items()}
+            merged.append((_as_float(values.get("order"), index), 0, index, values, errors, True))
+        for key in formset.untouched:
+            order = formset.order_of[key]
+            merged.append((order, 1, order, formset.by_key[key].initial(order), {}, False))
+        merged.sort(key=lambda entry: entry[:3])
+        entries = [(index, values, errors, sent) for index, (_, _, _, values, errors, sent) in enumerate(merged)]
+    else:
+        entries = [(index, initial, {}, False) for index, initial in enumerate(formset.initial)]
+    rows = []
+    line_values = []
+    for index, values, errors, sent in entries:
+        kind = values.get("kind") if values.get("kind") in (LINE, HEADER) else LINE
+        row = Row(
+            index, f"{formset.prefix}-{index}", kind, values, errors, [], deleted=bool(values.get("DELETE")), sent=sent
+        )
+        if kind == LINE:
+            sec = _as_int(values.get("sec"))
+            if sec is not None and youtube_id:
+                row.youtube = youtube_url(youtube_id, sec)
+            if not row.deleted:
+                line_values.append((index, values.get("text"), values.get("speaker"), sec, values.get("time")))
+        rows.append(row)
+    found = problems.transcript_problems(line_values, formset.speakers)
+    for row in rows:
+        row.problems = found.get(row.index, [])
+    return rows
+
+
+def speaker_names(formset):
+    used = {item.obj.speaker for item in formset.items if item.kind == LINE}
+    names = formset.speakers.suggestions(sorted(used)) if formset.speakers else sorted(used)
+    return names
+
+
+def _as_float(value, default):
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return float(default)
+
+
+def _as_int(value):
+    if value in (None, ""):
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
