@@ -12,6 +12,8 @@ from pathlib import PurePath
 from django.core.exceptions import ValidationError
 from django.utils.deconstruct import deconstructible
 
+from podcast.security import SHOWN_MEDIA_TYPES
+
 
 class Kind:
     def __init__(self, name, content_type, extensions, signatures):
@@ -31,6 +33,7 @@ KINDS = (
     Kind("WebP", "image/webp", (".webp",), ((0, b"RIFF"), (8, b"WEBP"))),
 )
 CONTENT_TYPES = frozenset(kind.content_type for kind in KINDS)
+assert CONTENT_TYPES == SHOWN_MEDIA_TYPES, "media shows exactly the kinds an upload may be"
 HEAD_BYTES = 16
 
 

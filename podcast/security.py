@@ -4,8 +4,6 @@ address behind a proxy."""
 from django.conf import settings
 from django.http import HttpResponseBadRequest
 
-from episodes.images import CONTENT_TYPES
-
 NUL = "\x00"
 
 
@@ -33,6 +31,10 @@ class RefuseNulMiddleware:
             response["X-Content-Type-Options"] = "nosniff"
             return response
         return self.get_response(request)
+
+# The media types a file under /media/ is shown as; anything else there is a download. The
+# admin accepts uploads of these kinds only (episodes.images).
+SHOWN_MEDIA_TYPES = frozenset({"image/jpeg", "image/png", "image/gif", "image/webp"})
 
 
 def _nul_in(request):
@@ -119,7 +121,7 @@ def media_headers(response):
     response["Content-Security-Policy"] = MEDIA_POLICY
     # A 304 has no Content-Type, and its headers replace the cached ones: it says nothing more.
     content_type = response.get("Content-Type", "").split(";")[0].strip().lower()
-    if response.status_code == 200 and content_type not in CONTENT_TYPES:
+    if response.status_code == 200 and content_type not in SHOWN_MEDIA_TYPES:
         # Django's FileResponse says "inline; filename=..."; the file's name is kept.
         disposition = response.get("Content-Disposition", "")
         if disposition.startswith("inline"):

@@ -20,8 +20,8 @@ from archive import batch
 from archive.importer import Importer
 from archive.report import SyncError
 from editorial import upload as transfer
-from editorial.transcript.formset import TranscriptFormSet
 from editorial.resources import EpisodeResource
+from editorial.transcript.formset import TranscriptFormSet
 from episodes.models import Episode, TranscriptLine
 from tests import sites
 from tests.admin_pages import change_form_data, change_url, row_index
