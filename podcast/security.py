@@ -32,6 +32,7 @@ class RefuseNulMiddleware:
             return response
         return self.get_response(request)
 
+
 # The media types a file under /media/ is shown as; anything else there is a download. The
 # admin accepts uploads of these kinds only (episodes.images).
 SHOWN_MEDIA_TYPES = frozenset({"image/jpeg", "image/png", "image/gif", "image/webp"})
