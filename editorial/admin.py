@@ -21,7 +21,16 @@ from import_export.admin import ImportExportModelAdmin
 from reversion.admin import VersionAdmin
 
 from archive.exporter import is_edited
-from episodes.models import Appearance, Episode, Guest, PlatformLink, QuotableClip, Section, TranscriptLine
+from episodes.models import (
+    NEWEST_FIRST,
+    Appearance,
+    Episode,
+    Guest,
+    PlatformLink,
+    QuotableClip,
+    Section,
+    TranscriptLine,
+)
 
 from . import history, problems
 from . import upload as transfer
@@ -144,7 +153,7 @@ class EpisodeAdmin(EpisodeTools, TabularImportExport, VersionAdmin):
     list_filter = ("season", StatusFilter, HasTranscriptFilter, HasProblemsFilter)
     search_fields = ("title", "slug", "appearances__guest__title", "appearances__guest__short")
     list_per_page = 50
-    ordering = ("-season", "-number", "-id")
+    ordering = NEWEST_FIRST
     actions = ("publish", "unpublish", "download_md", "find_and_replace")
     readonly_fields = ("created_at", "updated_at", "sync_state")
     save_on_top = True
@@ -357,7 +366,7 @@ class EpisodeAdmin(EpisodeTools, TabularImportExport, VersionAdmin):
 
     @admin.action(description="Download the selected episodes as .md files")
     def download_md(self, request, queryset):
-        return transfer.download(queryset.order_by("season", "number", "id"))
+        return transfer.download(queryset.oldest_first())
 
     @admin.action(description="Find and replace in the selected episodes", permissions=["change"])
     def find_and_replace(self, request, queryset):

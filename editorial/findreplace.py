@@ -21,7 +21,7 @@ import regex
 from django.db import transaction
 
 from episodes.models import Episode, Section, TranscriptLine, lock_rows
-from episodes.timecodes import format_seconds
+from episodes.timecodes import time_label
 
 from . import history
 
@@ -192,7 +192,7 @@ def _items(episode_ids, query):
         lines = lines.filter(text__icontains=query.term)
         sections = sections.filter(title__icontains=query.term)
     for row in lines.values_list("id", "episode_id", "text", "time", "speaker", "sec"):
-        yield ("line", row[0], row[1], row[2], row[3] or format_seconds(row[5]), row[4])
+        yield ("line", row[0], row[1], row[2], time_label(row[5], row[3]), row[4])
     for row in sections.values_list("id", "episode_id", "title"):
         yield ("header", row[0], row[1], row[2], "", "")
 
@@ -303,7 +303,7 @@ def _replace(query, wanted, fingerprints, by_kind, result, user):
     episode_ids = {obj.episode_id for objs in changed.values() for obj in objs}
     if not episode_ids:
         return
-    episodes = list(Episode.objects.filter(pk__in=episode_ids).order_by("season", "number", "id"))
+    episodes = list(Episode.objects.filter(pk__in=episode_ids).oldest_first())
     history.ensure_baseline(episodes, user)
     if changed["l"]:
         TranscriptLine.objects.bulk_update(changed["l"], ["text"], batch_size=500)

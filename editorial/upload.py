@@ -29,9 +29,9 @@ from archive import documents, episode_file, exporter, importer
 from archive.documents import DocumentError
 from archive.files import write_atomic
 from archive.report import explain, image_warnings
-from archive.sources import Source
+from archive.sources import Source, file_key
 from episodes.models import Episode
-from episodes.timecodes import format_seconds
+from episodes.timecodes import time_label
 
 from . import history
 from .transcript.items import load_items
@@ -296,13 +296,13 @@ def _item_text(item):
     if item[0] == "header":
         return f"## {item[1]}"
     _, text, who, sec, when, _ = item
-    stamp = when or format_seconds(sec)
+    stamp = time_label(sec, when)
     return " ".join(part for part in (stamp, f"{who}:" if who else "", text) if part)
 
 
 def episode_change(item):
     """The fields and transcript lines that importing ``item`` would change, or None."""
-    episode = Episode.objects.filter(slug=Path(item.name).stem.lstrip("_")).first()
+    episode = Episode.objects.filter(slug=file_key(item.name)[0]).first()
     if episode is None:
         return None
     try:
@@ -388,7 +388,7 @@ def preview(files, *, include_drafts=False, force=False):
 
 def run(files, *, user, include_drafts=False, force=False):
     """Import for real, and record in each episode's history what it was before and after."""
-    keys = [Path(item.name).stem.lstrip("_") for item in files if item.kind == "episode"]
+    keys = [file_key(item.name)[0] for item in files if item.kind == "episode"]
     history.ensure_baseline(Episode.objects.filter(slug__in=keys), user)
     report = importer.Importer(include_drafts=include_drafts, force=force, parallel=False).run_sources(sources(files))
     written = [o.key for o in report.outcomes if o.kind == "episode" and o.status in ("created", "updated")]

@@ -91,10 +91,10 @@ class EpisodeFeed(Feed):
     def item_description(self, item):
         # Readers show a description as HTML, and these fields are the file's own text, with
         # whatever markup it holds: the feed carries their text alone.
-        return markup.plain_text(item.description or item.intro or item.short_title)
+        return markup.plain_text(item.summary)
 
     def item_pubdate(self, item):
-        day = item.date or item.date_added
+        day = item.published_on
         if day is None:
             return None
         return datetime.datetime.combine(day, datetime.time(12), tzinfo=datetime.UTC)
@@ -129,7 +129,7 @@ class EpisodeFeed(Feed):
             )
         people = [
             {
-                "name": appearance.guest.title or appearance.guest.short,
+                "name": appearance.guest.name,
                 "href": appearance.guest.get_absolute_url(),
                 "img": appearance.guest.picture.url if appearance.guest.picture else "",
             }

@@ -32,10 +32,10 @@ def episode_json_ld(request, episode, guests, image_url):
         data["episodeNumber"] = episode.number
     if episode.season is not None:
         data["partOfSeason"] = {"@type": "PodcastSeason", "seasonNumber": episode.season}
-    description = episode.description or episode.short_title
+    description = episode.summary
     if description:
         data["description"] = description
-    published = episode.date or episode.date_added
+    published = episode.published_on
     if published:
         data["datePublished"] = published.isoformat()
     if parse_duration(episode.duration) is not None:
@@ -46,7 +46,7 @@ def episode_json_ld(request, episode, guests, image_url):
         data["actor"] = [
             {
                 "@type": "Person",
-                "name": guest.title or guest.short,
+                "name": guest.name,
                 "url": request.build_absolute_uri(guest.get_absolute_url()),
             }
             for guest in guests

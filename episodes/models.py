@@ -9,7 +9,7 @@ from django.db import models
 from django.urls import reverse
 
 from .images import ImageFile
-from .timecodes import format_seconds
+from .timecodes import time_label
 
 
 class Synced(models.Model):
@@ -39,6 +39,32 @@ class Synced(models.Model):
         abstract = True
 
 
+# Episodes newest first: season, then number, both descending, those without one after the
+# others on every database (PostgreSQL and SQLite put NULLs at opposite ends by default); then id.
+NEWEST_FIRST = (
+    models.F("season").desc(nulls_last=True),
+    models.F("number").desc(nulls_last=True),
+    models.F("id").desc(),
+)
+OLDEST_FIRST = (
+    models.F("season").asc(nulls_first=True),
+    models.F("number").asc(nulls_first=True),
+    models.F("id").asc(),
+)
+
+
+def published(path=""):
+    """The rule for what visitors may see: a published episode. ``path``: the way to the episode
+    from another model (``"appearances__episode__"``)."""
+    return models.Q(**{f"{path}is_published": True})
+
+
+class GuestQuerySet(models.QuerySet):
+    def on_air(self):
+        """People in at least one published episode (once each)."""
+        return self.filter(published("appearances__episode__")).distinct()
+
+
 class Guest(Synced):
     short = models.SlugField(
         "key", max_length=200, unique=True, help_text="The file name and the address of the profile page."
@@ -58,12 +84,19 @@ class Guest(Synced):
     github = models.CharField("GitHub handle", max_length=300, blank=True)
     web = models.URLField("website", max_length=500, blank=True)
 
+    objects = GuestQuerySet.as_manager()
+
     class Meta:
         ordering = ["title"]
         verbose_name = "person"
         verbose_name_plural = "people"
 
     def __str__(self):
+        return self.name
+
+    @property
+    def name(self):
+        """The name a person is shown by: their file's title, else their key."""
         return self.title or self.short
 
     def get_absolute_url(self):
@@ -90,14 +123,19 @@ GUEST_CARD_FIELDS = ("id", "short", "title", "picture")
 
 class EpisodeQuerySet(models.QuerySet):
     def published(self):
-        return self.filter(is_published=True)
+        return self.filter(published())
 
     def visible_to(self, user):
         """Drafts are public to no one but staff, who preview them before they are published."""
         return self if user.is_active and user.is_staff else self.published()
 
     def newest_first(self):
-        return self.order_by(models.F("season").desc(nulls_last=True), models.F("number").desc(nulls_last=True), "-id")
+        """The one order of episodes (reversed by ``oldest_first``): by season, then number, the
+        ones without either after the others on every database."""
+        return self.order_by(*NEWEST_FIRST)
+
+    def oldest_first(self):
+        return self.order_by(*OLDEST_FIRST)
 
     def with_guests(self):
         """Guests in the file's order, each with what a card shows: one query for all episodes."""
@@ -146,9 +184,7 @@ class EpisodeQuerySet(models.QuerySet):
         queryset's; either is None at an end. Two one-row queries down the (season, number)
         index: reading every row instead would drag each file's whole text along."""
         older = self.filter(_after(episode)).newest_first()
-        newer = self.filter(_before(episode)).order_by(
-            models.F("season").asc(nulls_first=True), models.F("number").asc(nulls_first=True), "id"
-        )
+        newer = self.filter(_before(episode)).oldest_first()
         return tuple(queryset.only("id", "slug", "title").first() for queryset in (older, newer))
 
 
@@ -204,7 +240,7 @@ class Episode(Synced):
     objects = EpisodeQuerySet.as_manager()
 
     class Meta:
-        ordering = ["season", "number", "id"]
+        ordering = OLDEST_FIRST
         indexes = [models.Index(fields=["season", "number"])]
 
     def __str__(self):
@@ -212,6 +248,17 @@ class Episode(Synced):
 
     def get_absolute_url(self):
         return reverse("episodes:episode", args=[self.slug])
+
+    @property
+    def summary(self):
+        """What the episode is about, in a few words: its description, else its intro, else its
+        short title (pages, the feed and search engines all say this)."""
+        return self.description or self.intro or self.short_title
+
+    @property
+    def published_on(self):
+        """The episode's date: when it aired, else when it was added to the archive."""
+        return self.date or self.date_added
 
     @property
     def filename(self):
@@ -304,7 +351,7 @@ class TranscriptLine(models.Model):
         ordering = ["position"]
 
     def __str__(self):
-        return f"{self.time or format_seconds(self.sec) or '-'} {self.speaker}: {self.text[:60]}"
+        return f"{time_label(self.sec, self.time) or '-'} {self.speaker}: {self.text[:60]}"
 
 
 class ContentVersion(models.Model):

@@ -22,8 +22,9 @@ from django.db.models.expressions import RawSQL
 from django.db.models.functions import RowNumber
 from django.utils.safestring import mark_safe
 
-from .models import Episode, TranscriptLine
-from .transcripts import line_anchor, speaker_name, time_label
+from .models import Episode, TranscriptLine, published
+from .timecodes import time_label
+from .transcripts import line_anchor, speaker_name
 
 CONFIG = "english"
 MAX_QUERY_LENGTH = 200
@@ -79,7 +80,7 @@ class Backend:
         if not self.usable(query):
             return Results(query, [])
         episodes = Episode.objects.published()
-        lines = TranscriptLine.objects.filter(episode__is_published=True)
+        lines = TranscriptLine.objects.filter(published("episode__"))
         line_matches = self.match_lines(lines, query)
         # Per episode: how many lines match, their summed rank, and the best few of them, in
         # one query whatever the number of matches.

@@ -33,12 +33,7 @@ class PersonSitemap(Sitemap):
     changefreq = "monthly"
 
     def items(self):
-        return (
-            Guest.objects.filter(appearances__episode__is_published=True)
-            .distinct()
-            .only("id", "short", "updated_at")
-            .order_by("short")
-        )
+        return Guest.objects.on_air().only("id", "short", "updated_at").order_by("short")
 
     def lastmod(self, item):
         return item.updated_at

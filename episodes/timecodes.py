@@ -15,6 +15,12 @@ def format_seconds(seconds):
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
+def time_label(sec, time):
+    """The time shown for a line: as written, else from ``sec``. ``sec`` alone is the timing:
+    ``time`` is text and does not always agree with it (3608 seconds written '60:08')."""
+    return time or format_seconds(sec)
+
+
 def parse_time(text):
     """'12:34' -> 754, '1:00:08' -> 3608, '60:08' -> 3608; None when it is not a time."""
     match = _TIME.match(text or "")

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from django.utils.text import slugify
 
-from .timecodes import format_seconds, parse_duration
+from .timecodes import format_seconds, parse_duration, time_label
 
 # Fixed ids on the episode page that a section heading must never take.
 PAGE_ANCHORS = frozenset({"top", "main", "transcript", "contents", "show-notes", "listen", "guests", "downloads"})
@@ -196,12 +196,6 @@ def _line(row):
         seconds=row.sec,
         label=time_label(row.sec, row.time),
     )
-
-
-def time_label(sec, time):
-    """The time shown for a line: as written, else from ``sec``. ``sec`` alone is the timing:
-    ``time`` is text and does not always agree with it (3608 seconds written '60:08')."""
-    return time or format_seconds(sec)
 
 
 def _section_anchor(title, taken, number):

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_safe
 
 from . import links, metadata
-from .models import GUEST_CARD_FIELDS, SYNC_FIELDS, Episode, Guest, PlatformLink
+from .models import GUEST_CARD_FIELDS, SYNC_FIELDS, Episode, Guest, PlatformLink, published
 from .search import search as run_search
 from .transcripts import BY_FILENAME, FORMATS, Transcript
 
@@ -163,7 +163,7 @@ def people(request):
     # Everyone who has been on a published episode; the filter before the count makes it count
     # published episodes only.
     guests = (
-        Guest.objects.filter(appearances__episode__is_published=True)
+        Guest.objects.filter(published("appearances__episode__"))
         .annotate(episode_count=Count("appearances", distinct=True))
         .only(*GUEST_CARD_FIELDS)
         .order_by("title", "short")
