@@ -431,3 +431,15 @@ def test_the_change_list_puts_episodes_without_a_season_last_on_every_database(e
     Episode.objects.create(slug="no-season", title="An episode without a season")
     page = editor_client.get(CHANGELIST).content.decode()
     assert page.index("Second episode") < page.index("First episode") < page.index("An episode without a season")
+
+
+def test_the_request_limits_take_a_transcript_at_the_import_limit(rf, settings):
+    # Without its script the editor posts every item; an episode the import accepts must fit.
+    from urllib.parse import urlencode
+
+    items = settings.PODCAST_MAX_TRANSCRIPT_ITEMS
+    fields = {"kind": "line", "id": "123456", "order": "12345", "text": "A line of a long transcript, " * 8}
+    fields.update(speaker="Alexey", time="1:23:45", sec="5025", DELETE="")
+    body = urlencode([(f"transcript-{n}-{name}", value) for n in range(items) for name, value in fields.items()])
+    request = rf.generic("POST", "/admin/", body, content_type="application/x-www-form-urlencoded")
+    assert len(request.POST) == items * len(fields)
