@@ -1,6 +1,7 @@
 """What a browser would send back from an admin page: the tests and the benchmark submit the
 change form exactly as rendered, with one edit, as an editor does."""
 
+import io
 import re
 from html.parser import HTMLParser
 
@@ -168,3 +169,28 @@ def row_index(data, kind, pk):
             if data[f"transcript-{index}-kind"] == kind:
                 return int(index)
     raise KeyError((kind, pk))
+
+
+FIND = "/admin/episodes/episode/find-replace/"
+
+
+def largest_real_episode():
+    """The 2026-06 episode with the most transcript items, counted without parsing YAML."""
+    from tests.conftest import corpus_snapshot
+
+    site = corpus_snapshot("2026-06")
+    best = max(
+        (path for path in (site / "_podcast").glob("*.md") if not path.name.startswith("_")),
+        key=lambda path: sum(1 for line in path.open(encoding="utf-8") if line.startswith(("- line:", "- header:"))),
+    )
+    return site, best
+
+
+UPLOAD = "/admin/episodes/episode/upload/"
+
+
+def upload(client, *files, **options):
+    payload = [io.BytesIO(content) for _, content in files]
+    for handle, (name, _) in zip(payload, files):
+        handle.name = name
+    return client.post(UPLOAD, {"files": payload, **options})

@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 
 from archive import exporter, importer, sources
 from episodes.models import Episode, Section, TranscriptLine
-from tests.admin_pages import change_form_data, change_url, compact, form_fields, row_index
+from tests.admin_pages import change_form_data, change_url, compact, form_fields, largest_real_episode, row_index
 
 pytest_plugins = ["tests.admin_fixtures"]  # the admin tests' fixtures
 
@@ -252,18 +252,6 @@ def test_missing_rows_are_never_taken_as_deleted(editor_client, archive):
 # --- the largest real episode ----------------------------------------------------------------------------
 
 MAX_CHANGE_PAGE_QUERIES = 30
-
-
-def largest_real_episode():
-    """The 2026-06 episode with the most transcript items, counted without parsing YAML."""
-    from tests.conftest import corpus_snapshot
-
-    site = corpus_snapshot("2026-06")
-    best = max(
-        (path for path in (site / "_podcast").glob("*.md") if not path.name.startswith("_")),
-        key=lambda path: sum(1 for line in path.open(encoding="utf-8") if line.startswith(("- line:", "- header:"))),
-    )
-    return site, best
 
 
 @pytest.fixture

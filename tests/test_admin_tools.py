@@ -12,14 +12,11 @@ from archive import exporter
 from editorial import upload as transfer
 from episodes.models import Episode, Section, TranscriptLine
 from tests import sites
-from tests.admin_pages import change_url, form_fields
+from tests.admin_pages import FIND, UPLOAD, change_url, form_fields, upload
 
 pytest_plugins = ["tests.admin_fixtures"]  # the admin tests' fixtures
 
 pytestmark = pytest.mark.django_db
-
-FIND = "/admin/episodes/episode/find-replace/"
-UPLOAD = "/admin/episodes/episode/upload/"
 
 
 def ticked(page):
@@ -162,13 +159,6 @@ def edited_file(episode, change):
     data, body = exporter.episode_document(episode)
     change(data)
     return sites.text(data, body).encode()
-
-
-def upload(client, *files, **options):
-    payload = [io.BytesIO(content) for _, content in files]
-    for handle, (name, _) in zip(payload, files):
-        handle.name = name
-    return client.post(UPLOAD, {"files": payload, **options})
 
 
 def zipped(entries):

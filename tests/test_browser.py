@@ -12,7 +12,7 @@ import pytest
 
 from episodes.models import Episode, Guest
 from tests.conftest import SCREENSHOTS, SNAPSHOTS, refused_by_policy
-from tests.test_public_pages import clear_archive, largest_episode, load_snapshot
+from tests.pages import clear_archive, largest_episode, load_snapshot
 
 pytestmark = pytest.mark.browser
 

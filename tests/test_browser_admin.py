@@ -15,9 +15,8 @@ from django.contrib.auth.models import User
 
 from archive import documents, exporter, importer, sources
 from episodes.models import Episode, TranscriptLine
-from tests.admin_pages import editors_group
+from tests.admin_pages import editors_group, largest_real_episode
 from tests.conftest import SCREENSHOTS, refused_by_policy
-from tests.test_admin_editing import largest_real_episode
 
 pytestmark = [pytest.mark.browser, pytest.mark.corpus]
 

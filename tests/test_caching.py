@@ -19,7 +19,7 @@ from archive.importer import Importer
 from episodes.models import ContentVersion, Episode, TranscriptLine
 from tests import sites
 from tests.admin_pages import TRANSCRIPT, change_form_data, change_url, row_index
-from tests.test_public_pages import get_page
+from tests.pages import get_page
 
 pytest_plugins = ["tests.admin_fixtures"]  # the admin tests' fixtures
 

@@ -18,8 +18,8 @@ import redis
 
 from tests.admin_pages import form_fields
 from tests.conftest import ROOT
+from tests.servers import Server, anonymous, browser, fetch
 from tests.services import PrivatePostgres, PrivateRedis
-from tests.test_two_servers import Server, anonymous, browser, fetch
 
 EPISODE = "/podcast/testing-data-pipelines/"
 PASSWORD = "database-down-editor-password"

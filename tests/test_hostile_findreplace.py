@@ -7,7 +7,7 @@ import pytest
 
 from editorial import findreplace
 from episodes.models import TranscriptLine
-from tests.test_admin_tools import FIND
+from tests.admin_pages import FIND
 
 pytest_plugins = ["tests.admin_fixtures"]  # the admin tests' fixtures
 

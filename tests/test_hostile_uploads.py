@@ -11,7 +11,7 @@ import pytest
 from editorial import upload as transfer
 from episodes.models import Episode
 from tests import sites
-from tests.test_admin_tools import UPLOAD, upload
+from tests.admin_pages import UPLOAD, upload
 
 pytest_plugins = ["tests.admin_fixtures"]  # the admin tests' fixtures
 

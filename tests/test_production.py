@@ -15,13 +15,7 @@ from archive.importer import Importer
 from episodes.models import Episode, Guest
 from tests import sites
 from tests.conftest import ROOT
-
-PRODUCTION = {
-    "DEBUG": "0",
-    "SECRET_KEY": "a-long-random-production-secret-0123456789-abcdefghijklmnopqrstuvwxyz",
-    "ALLOWED_HOSTS": "podcast.example.org",
-    "DATABASE_URL": "",
-}
+from tests.production import PRODUCTION, settings_in_production
 
 
 def manage(*args, **env):
@@ -47,21 +41,6 @@ def test_the_deploy_check_is_clean_with_production_settings():
 def test_production_refuses_to_start_without_a_secret_key():
     result = manage("check", **{**PRODUCTION, "SECRET_KEY": ""})
     assert result.returncode != 0 and "SECRET_KEY must be set" in result.stderr
-
-
-def settings_in_production(code, **env):
-    script = f"import django; django.setup(); from django.conf import settings; {code}"
-    result = subprocess.run(
-        [sys.executable, "-c", script],
-        cwd=ROOT,
-        env={**os.environ, "DJANGO_SETTINGS_MODULE": "podcast.settings", **PRODUCTION, **env},
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
-    return result.stdout.strip()
 
 
 def test_media_moves_to_object_storage_through_the_environment():

@@ -16,8 +16,7 @@ from episodes import views
 from episodes.models import Episode, Guest
 from episodes.transcripts import FORMATS, Transcript
 from tests.conftest import SNAPSHOTS
-from tests.test_public_formats import PODCAST_NS, SITEMAP_NS, check_rendering, check_vtt
-from tests.test_public_pages import (
+from tests.pages import (
     MAX_EPISODE_QUERIES,
     Page,
     clear_archive,
@@ -26,6 +25,7 @@ from tests.test_public_pages import (
     largest_episode,
     load_snapshot,
 )
+from tests.renderings import PODCAST_NS, SITEMAP_NS, check_rendering, check_vtt
 
 
 @pytest.fixture(scope="module", params=SNAPSHOTS)

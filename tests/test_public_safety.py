@@ -8,7 +8,7 @@ import pytest
 
 from episodes import markup
 from episodes.models import Appearance, Episode, Guest, PlatformLink, Section, TranscriptLine
-from tests.test_public_pages import Page
+from tests.pages import Page
 
 ATTACKS = (
     '<script>alert("x")</script>',

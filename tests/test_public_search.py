@@ -6,7 +6,7 @@ from django.db import connection
 
 from episodes import search
 from episodes.models import Appearance, Episode, Guest, TranscriptLine
-from tests.test_public_pages import get_page
+from tests.pages import get_page
 
 on_postgres = pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL full-text search")
 

@@ -14,8 +14,8 @@ from django.db import connection
 
 from podcast import rediscache
 from tests.admin_pages import change_form_data, change_url, row_index
+from tests.production import settings_in_production
 from tests.services import PrivateRedis
-from tests.test_production import settings_in_production
 
 pytest_plugins = ["tests.admin_fixtures"]
 
