@@ -2,6 +2,8 @@
 
 import pytest
 from django.contrib.auth.models import User
+from django.core.cache import cache
+from django.db import connection
 
 from episodes.models import Episode
 from tests import sites
@@ -50,3 +52,23 @@ def upload_dir(tmp_path, settings):
 def editor_client(client, editor, upload_dir):
     client.force_login(editor)
     return client
+
+
+@pytest.fixture
+def committed_archive(archive):
+    """The archive, its import as if committed: the test's transaction never commits, so its
+    commit callbacks run now (a bump still waiting would absorb the next one)."""
+    waiting = list(connection.run_on_commit)
+    connection.run_on_commit.clear()
+    for _, callback, _ in waiting:
+        callback()
+    return archive
+
+
+@pytest.fixture
+def page_cache_on(settings):
+    """The page cache on, empty before and after (tests run with it off, see conftest)."""
+    settings.PAGE_CACHE_SECONDS = 600
+    cache.clear()
+    yield
+    cache.clear()

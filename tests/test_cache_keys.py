@@ -5,8 +5,6 @@ still give each page its own copy."""
 import uuid
 
 import pytest
-from django.core.cache import cache
-from django.db import connection
 from django.urls import URLPattern
 
 from episodes import urls, views
@@ -17,21 +15,13 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
-def page_cache(settings):
-    settings.PAGE_CACHE_SECONDS = 600
-    cache.clear()
-    yield
-    cache.clear()
+def page_cache(page_cache_on):
+    return page_cache_on
 
 
 @pytest.fixture
-def site(archive):
-    """The admin tests' archive, its import as if committed (see tests/test_caching.py)."""
-    waiting = list(connection.run_on_commit)
-    connection.run_on_commit.clear()
-    for _, callback, _ in waiting:
-        callback()
-    return archive
+def site(committed_archive):
+    return committed_archive
 
 
 @pytest.mark.parametrize("url", ["/", "/podcast/first/", "/podcast/feed.xml", "/people/ann/"])

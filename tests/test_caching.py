@@ -10,8 +10,6 @@ commit callbacks as a commit would.
 import re
 
 import pytest
-from django.core.cache import cache
-from django.db import connection
 from django.http import HttpResponse
 from django.test import Client
 
@@ -40,22 +38,13 @@ PUBLIC_URLS = (
 
 
 @pytest.fixture(autouse=True)
-def page_cache(settings):
-    settings.PAGE_CACHE_SECONDS = 600
-    cache.clear()
-    yield
-    cache.clear()
+def page_cache(page_cache_on):
+    return page_cache_on
 
 
 @pytest.fixture
-def site(archive):
-    """The admin tests' archive, as if its import had committed: its commit callbacks run now
-    (the test's transaction never commits, and a bump still waiting would absorb the next)."""
-    waiting = list(connection.run_on_commit)
-    connection.run_on_commit.clear()
-    for _, callback, _ in waiting:
-        callback()
-    return archive
+def site(committed_archive):
+    return committed_archive
 
 
 @pytest.fixture

@@ -13,6 +13,7 @@ from archive.importer import Importer
 from episodes.models import Episode, Guest, PlatformLink, TranscriptLine
 
 from . import sites
+from .commands import run_export
 
 pytestmark = pytest.mark.django_db
 
@@ -200,17 +201,6 @@ def small_disk(tmp_path):
         yield disk
     finally:
         subprocess.run(["umount", "-l", str(disk)], check=False)
-
-
-def run_export(*args):
-    """(exit code, stdout, stderr) of the command."""
-    out, err = io.StringIO(), io.StringIO()
-    try:
-        call_command("export_podcast", *map(str, args), stdout=out, stderr=err)
-        code = 0
-    except SystemExit as exc:
-        code = exc.code
-    return code, out.getvalue(), err.getvalue()
 
 
 def lengthen(slug):

@@ -11,19 +11,9 @@ from archive.report import image_warnings
 from episodes.models import Episode, Guest, PlatformLink, Section, TranscriptLine
 
 from . import sites
+from .commands import run_import
 
 pytestmark = pytest.mark.django_db
-
-
-def run_import(*args):
-    """(exit code, stdout, stderr) of the command."""
-    out, err = io.StringIO(), io.StringIO()
-    try:
-        call_command("import_podcast", *map(str, args), stdout=out, stderr=err)
-        code = 0
-    except SystemExit as exc:
-        code = exc.code
-    return code, out.getvalue(), err.getvalue()
 
 
 @pytest.fixture

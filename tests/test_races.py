@@ -145,6 +145,22 @@ def editor_save_held(client, monkeypatch, paused, **fields):
     return line
 
 
+def import_held(site, monkeypatch):
+    """An import of ``site`` in a thread of its own, held once it has written ``first`` (its
+    rows locked, its transaction open); ``finish()`` lets it commit."""
+    paused = Paused()
+    write = Importer._episode
+
+    def write_then_hold(importer, *args):
+        result = write(importer, *args)
+        paused.hold()
+        return result
+
+    monkeypatch.setattr(Importer, "_episode", write_then_hold)
+    paused.start(lambda: Importer().run([site]))
+    return paused
+
+
 def changed_file(site, title="A title from git"):
     sites.write(site / "_podcast/first.md", sites.episode("first", title=title))
 
@@ -214,16 +230,7 @@ def test_an_editors_save_racing_an_import_is_refused_as_stale_not_written_over(i
     line = TranscriptLine.objects.get(episode=episode, text="Tell us about yourself.")
     data[f"transcript-{row_index(data, 'line', line.pk)}-text"] = CORRECTED
     changed_file(imported)
-    paused = Paused()
-    write = Importer._episode
-
-    def write_then_hold(importer, *args):
-        result = write(importer, *args)
-        paused.hold()
-        return result
-
-    monkeypatch.setattr(Importer, "_episode", write_then_hold)
-    paused.start(lambda: Importer().run([imported]))
+    paused = import_held(imported, monkeypatch)
     save = Background(lambda: editing_client.post(change_url(episode), data))
     assert save.waiting()
     paused.finish()
@@ -310,16 +317,7 @@ def test_a_find_and_replace_racing_an_import_skips_the_lines_the_import_replaced
     query = findreplace.Query("physics", "chemistry")
     keys = [match.key for match in findreplace.find(query).matches if match.episode_title == "Episode first"]
     changed_file(imported)
-    paused = Paused()
-    write = Importer._episode
-
-    def write_then_hold(importer, *args):
-        result = write(importer, *args)
-        paused.hold()
-        return result
-
-    monkeypatch.setattr(Importer, "_episode", write_then_hold)
-    paused.start(lambda: Importer().run([imported]))
+    paused = import_held(imported, monkeypatch)
     replace = Background(lambda: findreplace.apply(query, keys, user=editor))
     assert replace.waiting()
     paused.finish()

@@ -10,7 +10,6 @@ import time
 import pytest
 import redis
 from django.core.cache import cache
-from django.db import connection
 
 from podcast import rediscache
 from tests.admin_pages import change_form_data, change_url, row_index
@@ -61,13 +60,8 @@ def redis_cache(redis_server, settings):
 
 
 @pytest.fixture
-def site(archive):
-    """The admin tests' archive, its import as if committed (see tests/test_caching.py)."""
-    waiting = list(connection.run_on_commit)
-    connection.run_on_commit.clear()
-    for _, callback, _ in waiting:
-        callback()
-    return archive
+def site(committed_archive):
+    return committed_archive
 
 
 PAGES = ("/", "/podcast/", "/podcast/first/", "/podcast/first/transcript.vtt", "/people/ann/", "/podcast/feed.xml")
