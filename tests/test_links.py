@@ -57,3 +57,22 @@ def test_an_address_is_imported_accepted_by_the_admin_and_linked(value, link):
 def test_what_is_not_an_address_is_refused_by_the_import_and_the_admin_and_never_linked(value):
     assert not imports(value) and not admin_accepts(value)
     assert external_url(value) == ""
+
+
+@pytest.mark.corpus
+def test_the_quick_path_for_usual_addresses_agrees_with_the_rule(monkeypatch):
+    # An import checks thousands of addresses, most of one plain shape, recognised at once; the
+    # answer must be the full rule's for every address of the real archive and odd ones besides.
+    import re
+
+    from episodes import links
+    from tests.conftest import SNAPSHOTS, corpus_snapshot
+
+    values = ACCEPTED.keys() | set(REFUSED) | {"https://a.b/\x7f", "https://x.y/é", "https://-a.b", "https://a.b?q=@x"}
+    for snapshot in SNAPSHOTS:
+        for path in corpus_snapshot(snapshot).glob("_*/*.md"):
+            values |= set(re.findall(r"(?:url|youtube|spotify|apple|anchor|web): '?(\S+?)'?$", path.read_text(), re.M))
+    quick = {value: external_url(value) for value in values}
+    monkeypatch.setattr(links, "_PLAIN", re.compile(r"(?!)"))  # never matches: the full rule alone
+    assert {value: external_url(value) for value in values} == quick
+    assert len(values) > 1000

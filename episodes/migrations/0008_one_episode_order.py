@@ -4,14 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('episodes', '0007_image_validation'),
+        ("episodes", "0007_image_validation"),
     ]
 
     operations = [
         migrations.AlterModelOptions(
-            name='episode',
-            options={'ordering': (models.OrderBy(models.F('season'), nulls_first=True), models.OrderBy(models.F('number'), nulls_first=True), models.OrderBy(models.F('id')))},
+            name="episode",
+            options={
+                "ordering": (
+                    models.OrderBy(models.F("season"), nulls_first=True),
+                    models.OrderBy(models.F("number"), nulls_first=True),
+                    models.OrderBy(models.F("id")),
+                )
+            },
         ),
     ]
