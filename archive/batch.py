@@ -78,8 +78,10 @@ class Writer:
         self.tables.setdefault(model, (columns, []))[1].extend(rows)
 
     def stream(self, model, columns, rows):
-        """Rows to write as soon as the database can take them (here: with the others)."""
-        self.queue(model, columns, rows)
+        """Rows to write as soon as the database can take them: now, while the next files are
+        still being parsed (the foreign keys are checked at the end)."""
+        self.insert(model, columns, rows)
+        self.tables.setdefault(model, (columns, []))  # checked with the others
 
     def write(self):
         """Write everything queued, then check the foreign keys (raises the database's error)."""

@@ -1,6 +1,6 @@
 """Writing files so that a failure never leaves half of one: every file the CMS writes (an export,
-an upload waiting for confirmation) goes to a temporary file beside its target, is flushed to disk
-and renamed over it. A full disk or a read-only folder then leaves the old file whole, and the
+an upload waiting for confirmation) goes to a temporary file beside its target and is renamed
+over it. A full disk or a read-only folder then leaves the old file whole, and the
 error names the file and says why.
 """
 
@@ -34,10 +34,11 @@ def write_atomic(path, data, mode=0o644):
     temporary = None
     try:
         handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        # No fsync: the rename is what makes the write whole-or-nothing, and syncing each of an
+        # archive's thousand files would double an export's time. (File systems that delay
+        # writes, ext4 and XFS among them, write a file renamed over another before the rename.)
         with os.fdopen(handle, "wb") as stream:
             stream.write(data)
-            stream.flush()
-            os.fsync(stream.fileno())
         os.chmod(temporary, mode)
         os.replace(temporary, path)
         temporary = None

@@ -23,16 +23,11 @@ class Source:
     root: Path = None
     content: bytes = None  # given directly (an upload) instead of read from path
 
+    def __post_init__(self):
+        self.key, self.draft = file_key(self.path.name)
+
     def read(self):
         return self.content if self.content is not None else self.path.read_bytes()
-
-    @property
-    def draft(self):
-        return file_key(self.path.name)[1]
-
-    @property
-    def key(self):
-        return file_key(self.path.name)[0]
 
 
 def collect(paths):

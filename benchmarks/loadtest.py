@@ -20,13 +20,15 @@ in three sets, one server each: cold (``PAGE_CACHE_SECONDS=0``: every request re
 the default local-memory page cache, and warm with the page cache in Redis (``--redis-url``, under
 a key prefix of its own, deleted at the end). Every set's processes are warmed alike before it is
 measured (imports, templates, database connections); in the warm sets that fills each worker's
-cache. Then nginx (Debian's) serves the episode page's saved HTML as a static file, measured the
-same way: the physical baseline of this machine.
+cache. Beside them nginx (Debian's) serves the episode page's saved HTML as a static file, the
+physical baseline of this machine: the episode page is measured ``--rounds`` times on the app and
+on nginx in turn, and the ratios are taken pair by pair, so that a machine busy for a while slows
+both alike.
 
 Before each run one request checks the status; during it, the server's log is read for 5xx lines
 (Django logs every 5xx response; wrk only counts "non-2xx or 3xx"). Prints a table of req/s,
 median and 99th-percentile latency, socket errors, non-2xx responses and 5xx per run, the ratio of
-the warm episode page to nginx, and the floors, exiting 1 if one fails:
+the episode page to nginx (the median of the pairs), and the floors, exiting 1 if one fails:
 
   zero errors (socket errors and non-2xx) and no 5xx in every run; warm p99 under 100 ms.
 
@@ -46,6 +48,7 @@ import secrets
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -410,6 +413,8 @@ class LoadTest:
         self.notes = []
         self.commands = {}
         self.page = None
+        self.nginx = None  # (port, process, folder) once the page is saved
+        self.pairs = []  # (mode, app run, nginx run): the episode page, measured in turn
 
     def measure(self, target, mode, port, path, server):
         """One status check, then one wrk run; 5xx counted from the server's log meanwhile."""
@@ -446,7 +451,7 @@ class LoadTest:
             f"errors {figures['errors']}, non-2xx {figures['non_2xx_3xx']}, 5xx {result['5xx']}, machine idle {idle}%"
         )
         self.results.append(result)
-        return body
+        return result
 
     def server_set(self, mode, cache, env, paths, tmp, redis_prefix=None):
         port = free_port()
@@ -466,17 +471,26 @@ class LoadTest:
                 statuses = warm(port, paths[target], requests=4 * workers, concurrency=workers)
                 if statuses != [200]:
                     self.notes.append(f"{mode} {target}: warm-up statuses {statuses}")
+            if self.nginx is None:
+                _, self.page = fetch(port, paths["episode"])
+                self.start_nginx(tmp)
             for target in TARGETS:
-                body = self.measure(target, mode, port, paths[target], server)
-                if target == "episode" and self.page is None:
-                    self.page = body
+                if target != "episode":
+                    self.measure(target, mode, port, paths[target], server)
+                    continue
+                # The app and nginx in turn, so that a machine busy for a while slows both alike.
+                for _ in range(self.args.rounds):
+                    app = self.measure(target, mode, port, paths[target], server)
+                    static = self.measure("episode", "static", self.nginx[0], "/episode.html", None)
+                    self.pairs.append((mode, app, static))
         finally:
             server.stop()
         problems = [line for line in server.log_since(0).splitlines() if "Traceback" in line or "CRITICAL" in line]
         if problems:
             self.notes.append(f"{mode}: server log has {len(problems)} Traceback/CRITICAL lines, see {server.log_path}")
 
-    def nginx_set(self, tmp, path):
+    def start_nginx(self, tmp):
+        """nginx serving the saved episode page, kept running beside every app server."""
         port = free_port()
         folder = tmp / "nginx"
         config = write_nginx(folder, port, self.page)
@@ -487,15 +501,18 @@ class LoadTest:
             raise SystemExit(f"nginx -t failed:\n{check.stderr}")
         progress(f"static: nginx on port {port} serving the saved episode page ({len(self.page):,} bytes)")
         server = Process("nginx", command, dict(os.environ), folder / "stdout.log", cwd=folder)
-        try:
-            status = server.wait_for(port, "/episode.html", timeout=30)
-            if status != 200:
-                raise SystemExit(
-                    f"nginx answers {status} for the saved page: see {folder / 'error.log'} (--keep keeps it)"
-                )
-            self.measure("episode", "static", port, "/episode.html", None)
-        finally:
+        status = server.wait_for(port, "/episode.html", timeout=30)
+        if status != 200:
             server.stop(signal.SIGQUIT)
+            raise SystemExit(f"nginx answers {status} for the saved page: see {folder / 'error.log'} (--keep keeps it)")
+        self.nginx = (port, server, folder)
+
+    def stop_nginx(self):
+        if self.nginx is None:
+            return
+        _, server, folder = self.nginx
+        self.nginx = None
+        server.stop(signal.SIGQUIT)
         errors = (folder / "error.log").read_text() if (folder / "error.log").exists() else ""
         fivexx = len(re.findall(r"\[(?:error|crit|alert|emerg)\]", errors))
         if fivexx:
@@ -564,15 +581,18 @@ def report(test):
         )
     lines.append("")
     ratios = {}
-    static = find_result(results, "episode", "static")
     for mode in ("warm-local", "warm-redis", "cold"):
-        app = find_result(results, "episode", mode)
-        if app and static and app["p99_ms"] and static["p99_ms"]:
-            ratios[mode] = {"rps": app["rps"] / static["rps"], "p99": app["p99_ms"] / static["p99_ms"]}
-            lines.append(
-                f"episode {mode} / nginx: req/s {app['rps']:,.1f} / {static['rps']:,.1f} = {ratios[mode]['rps']:.3f}; "
-                f"p99 {app['p99_ms']:.2f} / {static['p99_ms']:.2f} ms = {ratios[mode]['p99']:.1f}x"
-            )
+        pairs = [(app, static) for m, app, static in test.pairs if m == mode and app["p99_ms"] and static["p99_ms"]]
+        if not pairs:
+            continue
+        rps = [app["rps"] / static["rps"] for app, static in pairs]
+        p99 = [app["p99_ms"] / static["p99_ms"] for app, static in pairs]
+        ratios[mode] = {"rps": statistics.median(rps), "p99": statistics.median(p99), "pairs": len(pairs)}
+        lines.append(
+            f"episode {mode} / nginx, {len(pairs)} runs each in turn: req/s ratio median {ratios[mode]['rps']:.3f} "
+            f"({', '.join(f'{r:.3f}' for r in rps)}); p99 ratio median {ratios[mode]['p99']:.1f}x "
+            f"({', '.join(f'{r:.1f}' for r in p99)})"
+        )
     lines.append("")
     floors = []
     bad = [
@@ -624,7 +644,10 @@ def main():
     parser.add_argument(
         "--corpus", type=Path, default=DEFAULT_CORPUS, help="a site root to import (default %(default)s)"
     )
-    parser.add_argument("--duration", default="20s", help="wrk -d (default %(default)s)")
+    parser.add_argument("--duration", default="10s", help="wrk -d (default %(default)s)")
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="runs of the episode page, app and nginx in turn (default %(default)s)"
+    )
     parser.add_argument("--connections", type=int, default=32, help="wrk -c (default %(default)s)")
     parser.add_argument("--threads", type=int, default=2, help="wrk -t (default %(default)s)")
     parser.add_argument("--wrk-timeout", default="", help="wrk --timeout (default: wrk's own, 2s)")
@@ -697,7 +720,7 @@ def main():
         if not args.no_redis and redis_reachable(args.redis_url):
             redis_used = True
             test.server_set("warm-redis", "redis", base, paths, tmp, redis_prefix)
-        test.nginx_set(tmp, paths["episode"])
+        test.stop_nginx()
 
         text, ratios, floors = report(test)
         load_end = os.getloadavg()
@@ -762,6 +785,7 @@ def main():
         progress("interrupted: cleaning up")
         exit_code = 130
     finally:
+        test.stop_nginx()
         if redis_used:
             clear_redis(args.redis_url, redis_prefix)
         if args.keep:
