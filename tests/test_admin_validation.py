@@ -26,6 +26,14 @@ def assert_refused(response, message):
     assert message in page
 
 
+def add_row(data, prefix, **fields):
+    """One more row of an inline (``links``, ``clips``) in the posted form."""
+    total = int(data[f"{prefix}-TOTAL_FORMS"])
+    data[f"{prefix}-TOTAL_FORMS"] = str(total + 1)
+    data.update({f"{prefix}-{total}-{name}": value for name, value in fields.items()})
+    return data
+
+
 def export_imports_back(episode):
     """The episode's file as export writes it now reads back with the same content."""
     data, body = exporter.episode_document(episode)
@@ -92,14 +100,7 @@ def test_a_link_the_import_would_refuse_is_refused(editor_client, archive, url):
 def test_a_link_may_be_todo_or_an_address(editor_client, archive):
     episode = archive["first"]
     data = change_form_data(editor_client.get(change_url(episode)))
-    data.update(
-        {
-            "links-TOTAL_FORMS": str(int(data["links-TOTAL_FORMS"]) + 1),
-            f"links-{data['links-TOTAL_FORMS']}-platform": "apple",
-            f"links-{data['links-TOTAL_FORMS']}-url": "TODO",
-            f"links-{data['links-TOTAL_FORMS']}-position": "5",
-        }
-    )
+    add_row(data, "links", platform="apple", url="TODO", position="5")
     assert editor_client.post(change_url(episode), data).status_code == 302
     assert PlatformLink.objects.filter(episode=episode, platform="apple", url="TODO").exists()
     export_imports_back(Episode.objects.get(pk=episode.pk))
@@ -109,15 +110,7 @@ def test_two_links_for_one_platform_are_refused(editor_client, archive):
     # The file keeps one address per platform: the second would be lost on export.
     episode = archive["first"]
     data = change_form_data(editor_client.get(change_url(episode)))
-    total = int(data["links-TOTAL_FORMS"])
-    data.update(
-        {
-            "links-TOTAL_FORMS": str(total + 1),
-            f"links-{total}-platform": "youtube",
-            f"links-{total}-url": "https://youtu.be/other",
-            f"links-{total}-position": "9",
-        }
-    )
+    add_row(data, "links", platform="youtube", url="https://youtu.be/other", position="9")
     assert_refused(editor_client.post(change_url(episode), data), "is listed twice")
     assert PlatformLink.objects.filter(episode=episode, platform="youtube").count() == 1
 
@@ -125,15 +118,6 @@ def test_two_links_for_one_platform_are_refused(editor_client, archive):
 def test_a_clip_address_the_import_would_refuse_is_refused(editor_client, archive):
     episode = archive["first"]
     data = change_form_data(editor_client.get(change_url(episode)))
-    total = int(data["clips-TOTAL_FORMS"])
-    data.update(
-        {
-            "clips-TOTAL_FORMS": str(total + 1),
-            f"clips-{total}-name": "A moment",
-            f"clips-{total}-position": "0",
-            f"clips-{total}-start_offset": "10",
-            f"clips-{total}-url": "javascript:alert(1)",
-        }
-    )
+    add_row(data, "clips", name="A moment", position="0", start_offset="10", url="javascript:alert(1)")
     assert_refused(editor_client.post(change_url(episode), data), "Give an http(s) address")
     assert not QuotableClip.objects.filter(episode=episode).exists()

@@ -11,12 +11,7 @@ from episodes import urls, views
 
 pytest_plugins = ["tests.admin_fixtures"]
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def page_cache(page_cache_on):
-    return page_cache_on
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("page_cache_on")]
 
 
 @pytest.fixture

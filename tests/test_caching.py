@@ -21,7 +21,7 @@ from tests.pages import get_page
 
 pytest_plugins = ["tests.admin_fixtures"]  # the admin tests' fixtures
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("page_cache_on")]
 
 PUBLIC_URLS = (
     "/",
@@ -35,11 +35,6 @@ PUBLIC_URLS = (
     "/sitemap.xml",
     "/robots.txt",
 )
-
-
-@pytest.fixture(autouse=True)
-def page_cache(page_cache_on):
-    return page_cache_on
 
 
 @pytest.fixture

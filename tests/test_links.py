@@ -71,7 +71,9 @@ def test_the_quick_path_for_usual_addresses_agrees_with_the_rule(monkeypatch):
     values = ACCEPTED.keys() | set(REFUSED) | {"https://a.b/\x7f", "https://x.y/é", "https://-a.b", "https://a.b?q=@x"}
     for snapshot in SNAPSHOTS:
         for path in corpus_snapshot(snapshot).glob("_*/*.md"):
-            values |= set(re.findall(r"(?:url|youtube|spotify|apple|anchor|web): '?(\S+?)'?$", path.read_text(), re.MULTILINE))
+            values |= set(
+                re.findall(r"(?:url|youtube|spotify|apple|anchor|web): '?(\S+?)'?$", path.read_text(), re.MULTILINE)
+            )
     quick = {value: external_url(value) for value in values}
     monkeypatch.setattr(links, "_PLAIN", re.compile(r"(?!)"))  # never matches: the full rule alone
     assert {value: external_url(value) for value in values} == quick
