@@ -33,10 +33,23 @@ IMPORT_BUSY = (
 class Importer:
     """Imports archive files; each file all-or-nothing, the rest going on when one fails."""
 
-    def __init__(self, *, include_drafts=False, dry_run=False, force=False, storage=None, progress=None, parallel=True):
+    def __init__(
+        self,
+        *,
+        include_drafts=False,
+        dry_run=False,
+        force=False,
+        storage=None,
+        progress=None,
+        parallel=True,
+        keep_documents=False,
+    ):
         """``parallel``: parse in a second process when there are many files (not inside a web
-        request, where a worker process per upload is a cost the server should not take)."""
+        request, where a worker process per upload is a cost the server should not take).
+        ``keep_documents``: each outcome keeps its parsed file (a preview shows what it changes;
+        an import of the whole archive would hold all of them in memory for nothing)."""
         self.parallel = parallel
+        self.keep_documents = keep_documents
         self.include_drafts = include_drafts
         self.dry_run = dry_run
         self.force = force
@@ -114,6 +127,8 @@ class Importer:
             existing = []
             with NewRows(self, work, self.writer) as new_rows:
                 for done, ((source, outcome, raw, sha), doc) in enumerate(zip(work, parsed), 1):
+                    if self.keep_documents and not isinstance(doc, DocumentError):
+                        outcome.document = doc
                     if new_rows.takes(source):
                         new_rows.add(source, outcome, doc, sha, raw)
                     else:

@@ -36,6 +36,7 @@ class Outcome:
     detail: str = ""
     missing_images: list = field(default_factory=list)  # named by the file, not in the site
     failed_copies: list = field(default_factory=list)  # (image, reason): not copied into media storage
+    document: object = None  # the parsed file (a documents.Document), when the importer keeps them
 
     def set(self, status, code=None, detail=""):
         self.status, self.code, self.detail = status, code, detail

@@ -22,13 +22,13 @@ from reversion.admin import VersionAdmin
 
 from archive.exporter import is_edited
 from episodes.models import (
+    EPISODE_CHILDREN,
     NEWEST_FIRST,
     Appearance,
     Episode,
     Guest,
     PlatformLink,
     QuotableClip,
-    Section,
     TranscriptLine,
 )
 
@@ -50,11 +50,12 @@ from .transcript.formset import TranscriptFormSet
 from .transcript.inline import TranscriptInline, transcript_of
 from .transcript.inline import context as transcript_context
 
-for child in (Appearance, PlatformLink, QuotableClip, Section, TranscriptLine):
+# Every version of an episode holds its children too, so restoring one brings all of it back.
+for child in EPISODE_CHILDREN.values():
     if not reversion.is_registered(child):
         reversion.register(child)
 if not reversion.is_registered(Episode):
-    reversion.register(Episode, follow=["appearances", "links", "clips", "sections", "lines"])
+    reversion.register(Episode, follow=list(EPISODE_CHILDREN))
 if not reversion.is_registered(Guest):
     reversion.register(Guest)
 

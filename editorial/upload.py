@@ -300,13 +300,13 @@ def _item_text(item):
     return " ".join(part for part in (stamp, f"{who}:" if who else "", text) if part)
 
 
-def episode_change(item):
-    """The fields and transcript lines that importing ``item`` would change, or None."""
+def episode_change(item, doc):
+    """The fields and transcript lines that importing ``item`` (parsed: ``doc``) would change,
+    or None."""
     episode = Episode.objects.filter(slug=file_key(item.name)[0]).first()
-    if episode is None:
+    if episode is None or doc is None:
         return None
     try:
-        doc = documents.parse(item.content)
         parsed = episode_file.episode_fields(doc, episode.slug)
     except DocumentError:
         return None
@@ -373,14 +373,14 @@ def rows(report, changes=None):
 
 
 def preview(files, *, include_drafts=False, force=False):
-    report = importer.Importer(dry_run=True, include_drafts=include_drafts, force=force, parallel=False).run_sources(
-        sources(files)
-    )
+    report = importer.Importer(
+        dry_run=True, include_drafts=include_drafts, force=force, parallel=False, keep_documents=True
+    ).run_sources(sources(files))
     by_name = {item.name: item for item in files}
     changes = {}
     for outcome in report.outcomes:
         if outcome.kind == "episode" and outcome.status in ("updated", "conflict"):
-            change = episode_change(by_name[outcome.path])
+            change = episode_change(by_name[outcome.path], outcome.document)
             if change is not None:
                 changes[outcome.path] = change
     return Preview(report, changes)

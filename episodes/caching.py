@@ -37,18 +37,9 @@ from django.utils.cache import get_conditional_response, patch_cache_control
 
 from podcast.resilience import DATABASE_UNAVAILABLE
 
-from .models import (
-    Appearance,
-    ContentVersion,
-    Episode,
-    Guest,
-    PlatformLink,
-    QuotableClip,
-    Section,
-    TranscriptLine,
-)
+from .models import EPISODE_CHILDREN, ContentVersion, Episode, Guest
 
-CONTENT_MODELS = (Guest, Episode, Appearance, PlatformLink, QuotableClip, Section, TranscriptLine)
+CONTENT_MODELS = (Guest, Episode, *EPISODE_CHILDREN.values())
 
 
 def current_version():
