@@ -5,7 +5,9 @@ Two backends give the same result shape. On PostgreSQL, the database's own full-
 episode, with their GIN indexes (migration 0006). Elsewhere (SQLite in development and tests), a
 plain case-insensitive match of every word.
 
-A result is an episode with its best matching lines, each with a highlighted excerpt. Highlights
+A result is an episode with its best matching lines, each with a highlighted excerpt. Every
+matching episode is ranked, so the count is the true one, but only the page asked for is built
+(its episodes, their excerpts): a page costs the same however many episodes match. Highlights
 travel as two control characters that no archive text contains, and become ``<mark>`` only after
 the text around them is escaped, so a line's own markup is never trusted. (PostgreSQL's
 excerpts leave out words that look like tags, ``<an hourly amount>``; the line itself, on the
@@ -16,6 +18,7 @@ import re
 from dataclasses import dataclass, field
 from html import escape
 
+from django.core.paginator import Paginator
 from django.db import connection
 from django.db.models import Count, F, Q, Sum, Value, Window
 from django.db.models.expressions import RawSQL
@@ -29,7 +32,7 @@ from .transcripts import line_anchor, speaker_name
 CONFIG = "english"
 MAX_QUERY_LENGTH = 200
 MAX_TERMS = 8
-MAX_EPISODES = 30
+EPISODES_PER_PAGE = 30
 LINES_PER_EPISODE = 3
 EXCERPT_WORDS = 30
 START, STOP = "\x02", "\x03"
@@ -53,13 +56,39 @@ class EpisodeHit:
 
 
 @dataclass
+class Filters:
+    """What narrows a search: an episode's season, and who said a line. With a speaker, only
+    their lines count: an episode's title and notes are nobody's words."""
+
+    season: int | None = None
+    speaker: str = ""
+
+    def lines(self, lines):
+        if self.season is not None:
+            lines = lines.filter(episode__season=self.season)
+        if self.speaker:
+            # Older files write the speaker with a colon ("Alexey:"); both spellings are the same person.
+            lines = lines.filter(Q(speaker__iexact=self.speaker) | Q(speaker__iexact=f"{self.speaker}:"))
+        return lines
+
+    def episodes(self, episodes):
+        if self.speaker:
+            return episodes.none()
+        if self.season is not None:
+            episodes = episodes.filter(season=self.season)
+        return episodes
+
+
+@dataclass
 class Results:
     query: str
-    hits: list
+    hits: list  # the episodes of this page
+    page: object = None  # Django's Page over every matching episode, or None for no matches
 
     @property
     def count(self):
-        return len(self.hits)
+        """How many episodes match in all, not just on this page."""
+        return self.page.paginator.count if self.page is not None else 0
 
 
 def highlighted(text):
@@ -75,12 +104,14 @@ def normalize(query):
 class Backend:
     """What both backends share: which lines per episode, which episodes, in which order."""
 
-    def search(self, query):
+    def search(self, query, filters=None, page=1):
+        """Raises Django's InvalidPage for a page past the last one."""
         query = normalize(query)
+        filters = filters or Filters()
         if not self.usable(query):
             return Results(query, [])
-        episodes = Episode.objects.published()
-        lines = TranscriptLine.objects.filter(published("episode__"))
+        episodes = filters.episodes(Episode.objects.published())
+        lines = filters.lines(TranscriptLine.objects.filter(published("episode__")))
         line_matches = self.match_lines(lines, query)
         # Per episode: how many lines match, their summed rank, and the best few of them, in
         # one query whatever the number of matches.
@@ -99,9 +130,11 @@ class Backend:
             scores[row["episode_id"]] = [row["matches"], row["total"]]
         for pk, rank in self.match_episodes(episodes, query).order_by().values_list("pk", "rank"):
             scores.setdefault(pk, [0, 0.0])[1] += rank * self.episode_weight
-        order = sorted(scores, key=lambda pk: (-scores[pk][1], -scores[pk][0], -pk))[:MAX_EPISODES]
-        if not order:
+        ranking = sorted(scores, key=lambda pk: (-scores[pk][1], -scores[pk][0], -pk))
+        if not ranking:
             return Results(query, [])
+        this_page = Paginator(ranking, EPISODES_PER_PAGE).page(page)
+        order = list(this_page.object_list)
 
         kept = set(order)
         shown = [row["id"] for row in best if row["episode_id"] in kept]
@@ -122,7 +155,7 @@ class Backend:
                     lines=[_line_hit(line) for line in lines],
                 )
             )
-        return Results(query, hits)
+        return Results(query, hits, this_page)
 
     episode_weight = 1.0
 
@@ -274,5 +307,5 @@ def backend():
     return PostgresBackend() if connection.vendor == "postgresql" else SimpleBackend()
 
 
-def search(query):
-    return backend().search(query)
+def search(query, filters=None, page=1):
+    return backend().search(query, filters, page)

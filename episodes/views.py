@@ -3,6 +3,7 @@
 
 import re
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 from django.core.paginator import InvalidPage, Paginator
 from django.db.models import Count, F
@@ -13,6 +14,7 @@ from django.views.decorators.http import require_safe
 
 from . import links, metadata
 from .models import GUEST_CARD_FIELDS, SYNC_FIELDS, Episode, Guest, PlatformLink, published
+from .search import Filters as SearchFilters
 from .search import search as run_search
 from .transcripts import BY_FILENAME, FORMATS, Transcript
 
@@ -175,8 +177,30 @@ def people(request):
 @require_safe
 def search(request):
     query = request.GET.get("q", "")
-    results = run_search(query) if query.strip() else None
-    return render(request, "episodes/search.html", {"query": query, "results": results})
+    season = request.GET.get("season", "").strip()
+    # A season that is not a number narrows nothing rather than failing the page.
+    filters = SearchFilters(
+        season=int(season) if season.isdigit() else None,
+        speaker=re.sub(r"\s+", " ", request.GET.get("speaker", "")).strip()[:100],
+    )
+    results = None
+    if query.strip():
+        try:
+            results = run_search(query, filters, request.GET.get("page") or 1)
+        except InvalidPage:
+            raise Http404("No such page.") from None
+    seasons = Episode.objects.published().exclude(season=None).order_by("season").values_list("season", flat=True)
+    # The page links keep what was asked; only the page number changes.
+    asked = {"q": query, "season": "" if filters.season is None else filters.season, "speaker": filters.speaker}
+    context = {
+        "query": query,
+        "filters": filters,
+        "seasons": list(seasons.distinct()),
+        "results": results,
+        "page_obj": results.page if results else None,
+        "page_query": urlencode({key: value for key, value in asked.items() if value}) + "&",
+    }
+    return render(request, "episodes/search.html", context)
 
 
 @require_safe
