@@ -28,10 +28,21 @@ from tests.pages import (
 from tests.renderings import PODCAST_NS, SITEMAP_NS, check_rendering, check_vtt
 
 
+def _media(tmp_path_factory, snapshot):
+    return tmp_path_factory.getbasetemp() / f"media-{snapshot}"
+
+
+@pytest.fixture(autouse=True)
+def media_root(archive, tmp_path_factory, settings):
+    """The pages serve the images the snapshot's import brought, so they show them."""
+    settings.MEDIA_ROOT = _media(tmp_path_factory, archive)
+    return settings.MEDIA_ROOT
+
+
 @pytest.fixture(scope="module", params=SNAPSHOTS)
 def archive(request, django_db_setup, django_db_blocker, tmp_path_factory):
     with django_db_blocker.unblock():
-        load_snapshot(request.param, tmp_path_factory.mktemp("media"))
+        load_snapshot(request.param, _media(tmp_path_factory, request.param))
     yield request.param
     with django_db_blocker.unblock():
         clear_archive()
