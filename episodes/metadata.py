@@ -1,8 +1,11 @@
-"""What an episode page tells machines: schema.org JSON-LD and OpenGraph tags."""
+"""What public pages tell machines: descriptions, schema.org JSON-LD and OpenGraph tags."""
 
 import json
 
+from django.urls import reverse
+from django.utils.html import strip_tags
 from django.utils.safestring import mark_safe
+from django.utils.text import Truncator
 
 from . import links, site
 from .timecodes import parse_duration
@@ -14,6 +17,66 @@ _SCRIPT_ESCAPES = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"
 def script_json(data):
     """JSON to put inside <script type="application/ld+json">, safe whatever strings it holds."""
     return mark_safe(json.dumps(data, ensure_ascii=False, sort_keys=False).translate(_SCRIPT_ESCAPES))
+
+
+DESCRIPTION_WORDS = 45
+
+
+def _words(text):
+    return Truncator(" ".join(strip_tags(text or "").split())).words(DESCRIPTION_WORDS)
+
+
+def _names(people):
+    names = [person.name for person in people]
+    return ", ".join(names[:-1]) + " and " + names[-1] if len(names) > 1 else "".join(names)
+
+
+def episode_description(episode, guests=()):
+    """What the episode is about (its summary); an episode without one is described by what the
+    page has for certain, so no page says nothing."""
+    summary = _words(episode.summary)
+    if summary:
+        return summary
+    with_guests = f" with {_names(guests)}" if guests else ""
+    return f"{episode.title}: an episode of the {site.name()}{with_guests}, with show notes and a full transcript."
+
+
+def person_description(guest):
+    about = _words(guest.bio_short or guest.bio)
+    if about:
+        return about
+    return f"{guest.name} on the {site.name()}: their episodes, with show notes and full transcripts."
+
+
+def person_json_ld(request, guest, image_url, social_links):
+    """A person's page as schema.org's ProfilePage about a Person."""
+    person = {
+        "@type": "Person",
+        "name": guest.name,
+        "url": request.build_absolute_uri(guest.get_absolute_url()),
+        "description": person_description(guest),
+    }
+    if image_url:
+        person["image"] = image_url
+    if social_links:
+        person["sameAs"] = [link.url for link in social_links]
+    return script_json({"@context": "https://schema.org", "@type": "ProfilePage", "mainEntity": person})
+
+
+def breadcrumbs_json_ld(request, trail):
+    """schema.org's BreadcrumbList from the home page down: ``trail`` is (name, path) pairs after
+    the home page, the last one the page itself."""
+    steps = [(site.name(), reverse("episodes:home")), *trail]
+    return script_json(
+        {
+            "@context": "https://schema.org",
+            "@type": "BreadcrumbList",
+            "itemListElement": [
+                {"@type": "ListItem", "position": place, "name": name, "item": request.build_absolute_uri(path)}
+                for place, (name, path) in enumerate(steps, start=1)
+            ],
+        }
+    )
 
 
 def episode_json_ld(request, episode, guests, image_url):
@@ -32,14 +95,14 @@ def episode_json_ld(request, episode, guests, image_url):
         data["episodeNumber"] = episode.number
     if episode.season is not None:
         data["partOfSeason"] = {"@type": "PodcastSeason", "seasonNumber": episode.season}
-    description = episode.summary
-    if description:
-        data["description"] = description
+    description = episode_description(episode, guests)
+    data["description"] = description
     published = episode.published_on
     if published:
         data["datePublished"] = published.isoformat()
-    if parse_duration(episode.duration) is not None:
-        data["timeRequired"] = episode.duration
+    duration = episode.duration if parse_duration(episode.duration) is not None else ""
+    if duration:
+        data["timeRequired"] = duration
     if image_url:
         data["image"] = image_url
     if guests:
@@ -57,7 +120,10 @@ def episode_json_ld(request, episode, guests, image_url):
             "name": episode.title,
             "embedUrl": links.youtube_embed_url(episode.youtube_id),
             "url": links.youtube_url(episode.youtube_id),
+            "description": description,
         }
+        if duration:
+            data["associatedMedia"]["duration"] = duration
         if image_url:
             data["associatedMedia"]["thumbnailUrl"] = image_url
         if published:

@@ -96,9 +96,9 @@ def test_episode_page_parts(show, client):
 def test_episode_page_metadata(show, client):
     page = get_page(client, "/podcast/ep-2/")
     scripts = re.findall(r'<script type="application/ld\+json">(.*?)</script>', page.raw, re.DOTALL)
-    assert len(scripts) == 1
+    # The episode, then where the page sits in the site (tests/test_public_truth.py).
+    assert [json.loads(script)["@type"] for script in scripts] == ["PodcastEpisode", "BreadcrumbList"]
     data = json.loads(scripts[0])
-    assert data["@type"] == "PodcastEpisode"
     assert data["name"] == "Episode 2"
     assert data["episodeNumber"] == 2 and data["partOfSeason"]["seasonNumber"] == 4
     assert data["url"] == "http://testserver/podcast/ep-2/"

@@ -1,6 +1,8 @@
 """Public pages that tell the truth: search that shows every match, counts that are true, and
 pages that describe themselves (canonical links, descriptions, structured data)."""
 
+import json
+import re
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -10,7 +12,7 @@ from django.contrib.staticfiles import finders
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 
-from episodes import search
+from episodes import search, views
 from episodes.models import Appearance, Episode, Guest, TranscriptLine
 from tests.pages import get_all_pages, get_page
 from tests.truth import count_shown, hit_urls
@@ -116,3 +118,93 @@ def test_pages_name_an_icon_that_the_site_serves(db, client):
     assert icon["href"].startswith(settings.STATIC_URL)
     path = finders.find(icon["href"].removeprefix(settings.STATIC_URL))
     assert path and Path(path).read_text(encoding="utf-8").startswith("<svg")
+
+
+@pytest.fixture
+def people_pages(db):
+    """A guest with a profile, on more episodes than a person page holds; one without a summary."""
+    kim = Guest.objects.create(short="kim", title="Kim Lee", bio_short="Builds pipelines.", twitter="kimlee")
+    for n in range(views.PERSON_EPISODES_PER_PAGE + 1):
+        episode = Episode.objects.create(
+            slug=f"ep-{n}",
+            title=f"Episode {n}",
+            season=2,
+            number=n,
+            description=f"Episode {n} is about things." if n else "",
+            youtube_id="abcDEF12345",
+            duration="PT00H58M42S",
+        )
+        Appearance.objects.create(episode=episode, guest=kim, position=0)
+    return kim
+
+
+def _json_ld(page, kind):
+    scripts = re.findall(r'<script type="application/ld\+json">(.*?)</script>', page.raw, re.DOTALL)
+    (found,) = [data for data in map(json.loads, scripts) if data["@type"] == kind]
+    return found
+
+
+@pytest.mark.parametrize("path", ["/", "/podcast/", "/podcast/ep-0/", "/people/", "/people/kim/"])
+def test_every_page_names_its_one_canonical_address(people_pages, client, path):
+    (link,) = get_page(client, path).find("link", rel="canonical")
+    assert link["href"] == f"http://testserver{path}"
+
+
+def test_a_later_page_of_a_list_is_its_own_canonical_address(people_pages, client):
+    (link,) = get_page(client, "/people/kim/?page=2").find("link", rel="canonical")
+    assert link["href"] == "http://testserver/people/kim/?page=2"
+
+
+def test_an_episode_without_a_summary_is_still_described(people_pages, client):
+    page = get_page(client, "/podcast/ep-0/")
+    assert page.meta("description").startswith("Episode 0: an episode of the")
+    assert "Kim Lee" in page.meta("description")
+    assert page.meta("og:description") == page.meta("description")
+
+
+def test_an_episode_is_described_by_its_summary(people_pages, client):
+    assert get_page(client, "/podcast/ep-3/").meta("description") == "Episode 3 is about things."
+
+
+def test_a_person_without_a_biography_is_still_described(people_pages, client):
+    Guest.objects.filter(short="kim").update(bio_short="")
+    assert get_page(client, "/people/kim/").meta("description").startswith("Kim Lee on the")
+
+
+def test_person_page_is_a_profile_page_about_the_person(people_pages, client):
+    data = _json_ld(get_page(client, "/people/kim/"), "ProfilePage")
+    person = data["mainEntity"]
+    assert person["@type"] == "Person" and person["name"] == "Kim Lee"
+    assert person["url"] == "http://testserver/people/kim/"
+    assert person["description"] == "Builds pipelines."
+    assert any("kimlee" in url for url in person["sameAs"])
+
+
+def test_a_name_cannot_end_the_structured_data_script(people_pages, client):
+    Guest.objects.filter(short="kim").update(title="</script><script>alert(1)</script>")
+    page = get_page(client, "/people/kim/")
+    assert "<script>alert" not in page.raw
+    assert _json_ld(page, "ProfilePage")["mainEntity"]["name"] == "</script><script>alert(1)</script>"
+
+
+@pytest.mark.parametrize(
+    "path, trail",
+    [
+        ("/podcast/ep-3/", ["/", "/podcast/", "/podcast/ep-3/"]),
+        ("/people/kim/", ["/", "/people/", "/people/kim/"]),
+        ("/podcast/", ["/", "/podcast/"]),
+        ("/people/", ["/", "/people/"]),
+    ],
+)
+def test_breadcrumbs_lead_from_home_to_the_page(people_pages, client, path, trail):
+    data = _json_ld(get_page(client, path), "BreadcrumbList")
+    items = data["itemListElement"]
+    assert [item["item"] for item in items] == [f"http://testserver{step}" for step in trail]
+    assert [item["position"] for item in items] == list(range(1, len(trail) + 1))
+
+
+def test_episode_video_has_its_description_and_duration(people_pages, client):
+    video = _json_ld(get_page(client, "/podcast/ep-3/"), "PodcastEpisode")["associatedMedia"]
+    assert video["@type"] == "VideoObject"
+    assert video["description"] == "Episode 3 is about things."
+    assert video["duration"] == "PT00H58M42S"

@@ -6,7 +6,8 @@ The 2026-06 snapshot is imported once for the module and only read by its tests.
 import pytest
 
 from episodes import search
-from tests.pages import clear_archive, get_all_pages, load_snapshot
+from episodes.models import Episode, Guest
+from tests.pages import clear_archive, get_all_pages, get_page, load_snapshot
 from tests.truth import count_shown, hit_urls
 
 
@@ -26,3 +27,22 @@ def test_real_search_for_data_shows_every_matching_episode(archive, client):
     slugs = [slug for page in pages for slug in hit_urls(page)]
     # The count on the page is what the pages hold, and far more than one page.
     assert count_shown(pages[0]) == len(slugs) == len(set(slugs)) > search.EPISODES_PER_PAGE
+
+
+@pytest.mark.corpus
+@pytest.mark.django_db
+def test_real_episode_pages_all_say_what_they_are_about(archive, client):
+    for slug in Episode.objects.published().values_list("slug", flat=True):
+        page = get_page(client, f"/podcast/{slug}/")
+        assert (page.meta("description") or "").strip(), slug
+        assert page.find("link", rel="canonical", href=f"http://testserver/podcast/{slug}/"), slug
+
+
+@pytest.mark.corpus
+@pytest.mark.django_db
+def test_real_person_pages_all_say_who_they_are_about(archive, client):
+    for short in Guest.objects.on_air().values_list("short", flat=True):
+        page = get_page(client, f"/people/{short}/")
+        assert (page.meta("description") or "").strip(), short
+        assert page.find("link", rel="canonical", href=f"http://testserver/people/{short}/"), short
+        assert '"@type": "ProfilePage"' in page.raw, short

@@ -3,6 +3,9 @@ its canonical address, its structured data."""
 
 from django import template
 from django.core.files.storage import FileSystemStorage
+from django.urls import reverse
+
+from .. import metadata
 
 register = template.Library()
 
@@ -22,3 +25,43 @@ def stored(field_file):
     if isinstance(storage, FileSystemStorage) and not storage.exists(field_file.name):
         return ""
     return field_file
+
+
+@register.simple_tag(takes_context=True)
+def canonical_url(context):
+    """The page's one address: its path without the query, but for the page of a list (each
+    page of a list is a page of its own to a search engine)."""
+    request = context["request"]
+    url = request.build_absolute_uri(request.path)
+    page = context.get("page_obj")
+    if page is not None and page.number > 1:
+        url += f"?page={page.number}"
+    return url
+
+
+@register.simple_tag
+def episode_description(episode, guests=()):
+    return metadata.episode_description(episode, guests)
+
+
+@register.simple_tag
+def person_description(guest):
+    return metadata.person_description(guest)
+
+
+@register.simple_tag(takes_context=True)
+def person_json_ld(context):
+    """The person page's ProfilePage, from what the page already has."""
+    return metadata.person_json_ld(
+        context["request"], context["guest"], context.get("image_url", ""), context.get("social_links", ())
+    )
+
+
+@register.simple_tag(takes_context=True)
+def breadcrumbs_json_ld(context, *steps):
+    """``{% breadcrumbs_json_ld "People" "episodes:people" guest.name guest.get_absolute_url %}``:
+    names and places in pairs after the home page; a place is a path, or a URL's name."""
+    trail = []
+    for name, place in zip(steps[::2], steps[1::2], strict=True):
+        trail.append((str(name), place if str(place).startswith("/") else reverse(place)))
+    return metadata.breadcrumbs_json_ld(context["request"], trail)
