@@ -100,6 +100,7 @@ def read_ids(data, columns, layout):
     if not isinstance(ids, dict):
         raise DocumentError(f"'ids' must be a mapping, not {type_name(ids)}")
     layout["ids"] = list(ids)
+    columns.update(dict.fromkeys(IDS.values(), ""))  # an id taken out of the file is gone from the row
     other_ids = {}
     for key, value in ids.items():
         if not isinstance(value, str):

@@ -128,7 +128,9 @@ def split_known(data, spec):
     """(columns, extra, layout) of a file's data: the values of ``spec``'s keys converted, the
     keys it does not know, and the layout."""
     layout = {"keys": list(data)}
-    columns = {}
+    # Every column, empty unless the file has its key: a key taken out of a file empties its
+    # column when the file is imported over the row.
+    columns = {attr: [] if KINDS[kind][1] == [] else KINDS[kind][1] for attr, kind in filter(None, spec.values())}
     extra = {}
     for key, value in data.items():
         if key not in spec:

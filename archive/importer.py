@@ -12,10 +12,11 @@ from pathlib import Path
 from django.core.files.storage import FileSystemStorage, default_storage
 from django.db import DatabaseError, OperationalError, connection, transaction
 
+from episodes import addresses
 from episodes.caching import content_changed_now
 from episodes.models import EPISODE_CHILDREN, Episode, Guest, lock_rows
 
-from . import batch, documents, workers
+from . import batch, documents, pruning, renames, workers
 from .documents import DocumentError
 from .episode_file import child_rows, episode_fields
 from .exporter import is_edited
@@ -24,6 +25,9 @@ from .files import STORAGE_ERRORS, copy_atomic
 from .newrows import NewRows
 from .report import Code, Outcome, Report, Status, SyncError
 from .sources import collect
+
+# What counts as a change to the content (the page cache's version moves).
+CHANGES = (Status.CREATED, Status.UPDATED, Status.RENAMED, Status.REMOVED)
 
 IMPORT_BUSY = (
     "Another import is running on this database; nothing was imported. Run this one again when it has finished."
@@ -43,6 +47,7 @@ class Importer:
         progress=None,
         parallel=True,
         keep_documents=False,
+        prune=False,
     ):
         """``parallel``: parse in a second process when there are many files (not inside a web
         request, where a worker process per upload is a cost the server should not take).
@@ -50,6 +55,7 @@ class Importer:
         an import of the whole archive would hold all of them in memory for nothing)."""
         self.parallel = parallel
         self.keep_documents = keep_documents
+        self.prune = prune
         self.include_drafts = include_drafts
         self.dry_run = dry_run
         self.force = force
@@ -57,9 +63,16 @@ class Importer:
         self.progress = progress or (lambda done, total: None)
 
     def run(self, paths):
-        return self.run_sources(collect(paths))
+        whole = all(Path(path).is_dir() for path in paths)
+        if self.prune and not whole:
+            raise SyncError("--prune removes what is not in the archive: give whole site folders, not single files")
+        return self.run_sources(collect(paths), whole_archive=whole)
 
-    def run_sources(self, sources):
+    def run_sources(self, sources, whole_archive=False):
+        """Import ``sources``. ``whole_archive``: they are every file of the archive, so a file
+        under a new name may be an episode's renamed file (``renames``), and with ``prune`` what
+        they do not hold is removed (``pruning``)."""
+        self.whole_archive = whole_archive or self.prune
         report = Report(dry_run=self.dry_run)
         copies = []
         try:
@@ -69,9 +82,11 @@ class Importer:
                 batch.begin_import()
                 self._read_state()
                 self._import(report, sources, copies)
+                if self.prune:
+                    pruning.prune(self, report, sources)
                 if self.dry_run:
                     transaction.set_rollback(True)
-                elif any(outcome.status in (Status.CREATED, Status.UPDATED) for outcome in report.outcomes):
+                elif any(outcome.status in CHANGES for outcome in report.outcomes):
                     # With the data, last (rows written by COPY and bulk statements send no signals).
                     content_changed_now()
         except batch.ImportBusy:
@@ -89,6 +104,7 @@ class Importer:
         return report
 
     def _read_state(self):
+        self.identities = renames.Identities() if self.whole_archive else None
         self.guest_ids = dict(Guest.objects.values_list("short", "id"))
         self.guest_state = {short: (sha, None) for short, sha in Guest.objects.values_list("short", "source_sha256")}
         self.episode_state = {
@@ -99,6 +115,7 @@ class Importer:
     def _import(self, report, sources, copies):
         # A file with no row yet is parsed whatever its bytes: with many, the worker process that
         # parses them starts now, while this one reads the files.
+        self.episode_keys = {source.key for source in sources if source.kind == "episode"}
         new = sum(not (source.draft and not self.include_drafts) and self.state(source) is None for source in sources)
         with workers.parse_worker(new if self.parallel else 0) as worker:
             work = []
@@ -125,21 +142,31 @@ class Importer:
         self.writer = batch.writer()
         try:
             existing = []
+            keys = self.episode_keys
             with NewRows(self, work, self.writer) as new_rows:
                 for done, ((source, outcome, raw, sha), doc) in enumerate(zip(work, parsed), 1):
                     if self.keep_documents and not isinstance(doc, DocumentError):
                         outcome.document = doc
-                    if new_rows.takes(source):
-                        new_rows.add(source, outcome, doc, sha, raw)
+                    renamed = (
+                        self.identities.renamed_row(source, doc, keys, outcome)
+                        if self.whole_archive and new_rows.takes(source)
+                        else None
+                    )
+                    if outcome.code == Code.AMBIGUOUS:
+                        pass  # failed: which row it is the file of is not guessed
+                    elif renamed is not None or not new_rows.takes(source):
+                        existing.append((source, outcome, doc, sha, renamed))
                     else:
-                        existing.append((source, outcome, doc, sha))
+                        new_rows.add(source, outcome, doc, sha, raw)
                     self.progress(done, len(work))
                 new_rows.write(copies)
+            addresses.taken_again(new_rows.created_keys())
             # Each row is locked again, and then checked, as it is written (_person, _episode).
             lock_rows(Guest, short__in=[source.key for source, *_ in existing if source.kind == "person"])
             lock_rows(Episode, slug__in=[source.key for source, *_ in existing if source.kind == "episode"])
-            for source, outcome, doc, sha in existing:
-                self.apply(source, outcome, doc, sha, copies)
+            lock_rows(Episode, pk__in=[renamed for *_, renamed in existing if renamed is not None])
+            for source, outcome, doc, sha, renamed in existing:
+                self.apply(source, outcome, doc, sha, copies, renamed=renamed)
         finally:
             self.writer.close()
 
@@ -161,8 +188,9 @@ class Importer:
             return outcome, None, None
         return outcome, raw, sha
 
-    def apply(self, source, outcome, doc, sha, copies):
-        """Write one parsed document (or record why not): all of it, or nothing."""
+    def apply(self, source, outcome, doc, sha, copies, renamed=None):
+        """Write one parsed document (or record why not): all of it, or nothing. ``renamed``: the
+        id of the episode whose renamed file this is."""
         try:
             if isinstance(doc, DocumentError):
                 raise doc
@@ -170,7 +198,7 @@ class Importer:
                 if source.kind == "person":
                     status, images = self._person(source, doc, sha, outcome)
                 else:
-                    status, images = self._episode(source, doc, sha, outcome)
+                    status, images = self._episode(source, doc, sha, outcome, renamed)
         except DatabaseError as exc:
             outcome.set(Status.FAILED, Code.REFUSED, str(exc).strip().splitlines()[0] if str(exc).strip() else "")
             return
@@ -189,7 +217,7 @@ class Importer:
         if status == Status.CONFLICT:
             outcome.set(Status.CONFLICT, Code.EDITED)
             return
-        outcome.set(status)
+        outcome.set(status, detail=outcome.detail if status == Status.RENAMED else "")
         for name in images:
             if not name:
                 continue
@@ -241,27 +269,30 @@ class Importer:
         )
         return parsed
 
-    def _episode(self, source, doc, sha, outcome):
+    def _episode(self, source, doc, sha, outcome, renamed=None):
         parsed = self.episode_data(source, doc, sha)
         columns = parsed.fields
         # Locked, then checked: an editor's save waits for this file, or this file for the save,
         # and what is checked for edits is what is written over.
-        episode = (
-            Episode.objects.select_for_update().filter(slug=source.key).first()
-            if source.key in self.episode_state
-            else None
-        )
+        if renamed is not None:
+            episode = Episode.objects.select_for_update().filter(pk=renamed).first()
+        elif source.key in self.episode_state:
+            episode = Episode.objects.select_for_update().filter(slug=source.key).first()
+        else:
+            episode = None
         if episode is not None:
             if episode.is_published == source.draft and source.draft:
                 raise DocumentError(f"a published episode {source.key!r} exists; the draft would replace it")
             if self._edited(episode):
                 return Status.CONFLICT, []
+            if renamed is not None:
+                outcome.detail = episode.slug  # the name it had
             for attr, value in columns.items():
                 setattr(episode, attr, value)
             episode.save()
             for model in EPISODE_CHILDREN.values():
                 model.objects.filter(episode=episode).delete()
-            status = Status.UPDATED
+            status = Status.UPDATED if renamed is None else Status.RENAMED
         else:
             episode = Episode.objects.create(**columns)
             status = Status.CREATED

@@ -94,6 +94,15 @@ class NewRows:
                 self.writer.queue(model, columns, rows)
         return [parsed.fields.get("image", "")]
 
+    def created_keys(self):
+        """{kind: [key]} of the rows written here."""
+        keys = {"episode": [], "person": []}
+        if not self.failed:
+            for entry in self.entries:
+                if entry.images is not None:
+                    keys[entry.source.kind].append(entry.source.key)
+        return keys
+
     def _fail(self):
         self.failed = True
         self.writer.abort()

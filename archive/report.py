@@ -13,6 +13,8 @@ class Status(enum.StrEnum):
     SKIPPED = "skipped"
     CONFLICT = "conflict"
     FAILED = "failed"
+    RENAMED = "renamed"  # an existing row followed its renamed file (and took its content)
+    REMOVED = "removed"  # its file is gone from the archive (--prune)
 
 
 class Code(enum.StrEnum):
@@ -24,6 +26,9 @@ class Code(enum.StrEnum):
     INVALID = "invalid"  # failed: the document is not one the archive can hold (detail: why)
     REFUSED = "refused"  # failed: the database refused it (detail: its first line)
     EDITED = "edited"  # conflict: changed in the CMS since it was last imported or exported
+    AMBIGUOUS = "ambiguous"  # failed: the file could be the renamed file of several rows (detail: them)
+    STILL_A_GUEST = "still-a-guest"  # conflict: a person to remove is a guest of an episode kept
+    GONE_EDITED = "gone-edited"  # conflict: its file is gone, but it was changed in the CMS since
 
 
 @dataclass
@@ -42,7 +47,8 @@ class Outcome:
         self.status, self.code, self.detail = status, code, detail
 
 
-STATUSES = tuple(Status)
+# The statuses a summary always counts; the others only when there are any.
+STATUSES = (Status.CREATED, Status.UPDATED, Status.UNCHANGED, Status.SKIPPED, Status.CONFLICT, Status.FAILED)
 
 
 @dataclass
@@ -61,7 +67,8 @@ class Report:
         parts = []
         for kind, label in (("person", "People"), ("episode", "Episodes")):
             if any(o.kind == kind for o in self.outcomes):
-                counts = ", ".join(f"{self.count(s, kind)} {s}" for s in STATUSES)
+                shown = [*STATUSES, *(s for s in (Status.RENAMED, Status.REMOVED) if self.count(s, kind))]
+                counts = ", ".join(f"{self.count(s, kind)} {s}" for s in shown)
                 parts.append(f"{label}: {counts}.")
         if self.dry_run:
             parts.append("Dry run: nothing was written.")
@@ -81,15 +88,20 @@ EXPLANATIONS = {
     Code.INVALID: "{detail}",
     Code.REFUSED: "the database refused it: {detail}",
     Code.EDITED: "changed in the CMS since it was last imported or exported",
+    Code.AMBIGUOUS: "it could be the renamed file of {detail}; none was renamed",
+    Code.STILL_A_GUEST: "its file is gone, but it is still a guest of {detail}, which stays",
+    Code.GONE_EDITED: "its file is gone, but it was changed in the CMS since it was last imported or exported",
 }
 
 
-def explain(outcome, remedy=""):
-    """Why a file was skipped, failed or is a conflict, in a sentence ("" for a plain outcome)."""
+def explain(outcome, remedies=None):
+    """Why a file was skipped, failed or is a conflict, in a sentence ("" for a plain outcome);
+    ``remedies``: {code: what to do about it}, in the caller's words (a flag, a box to tick)."""
     if outcome.code is None:
         return ""
     text = EXPLANATIONS[outcome.code].format(detail=outcome.detail)
-    return f"{text}; {remedy}" if remedy and outcome.code == Code.EDITED else text
+    remedy = (remedies or {}).get(outcome.code)
+    return f"{text}; {remedy}" if remedy else text
 
 
 def image_warnings(outcome, missing=None):

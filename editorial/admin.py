@@ -22,7 +22,6 @@ from reversion.admin import VersionAdmin
 
 from archive.exporter import is_edited
 from episodes.models import (
-    EPISODE_CHILDREN,
     NEWEST_FIRST,
     Appearance,
     Episode,
@@ -49,15 +48,6 @@ from .tools import EpisodeTools
 from .transcript.formset import TranscriptFormSet
 from .transcript.inline import TranscriptInline, transcript_of
 from .transcript.inline import context as transcript_context
-
-# Every version of an episode holds its children too, so restoring one brings all of it back.
-for child in EPISODE_CHILDREN.values():
-    if not reversion.is_registered(child):
-        reversion.register(child)
-if not reversion.is_registered(Episode):
-    reversion.register(Episode, follow=list(EPISODE_CHILDREN))
-if not reversion.is_registered(Guest):
-    reversion.register(Guest)
 
 # While an old version's page is made (``revision_view``): the episode's version before the
 # revert that shows it, which a save from that page must match (see EpisodeForm).

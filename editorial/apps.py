@@ -7,3 +7,10 @@ class EditorialConfig(AppConfig):
 
     name = "editorial"
     verbose_name = "Editorial"
+
+    def ready(self):
+        # Registered with every start, not with the admin's URLs: an import run from the command
+        # line records what it removes in the history too.
+        from . import history
+
+        history.register()

@@ -247,6 +247,12 @@ class UploadForm(forms.Form):
     include_drafts = forms.BooleanField(
         required=False, label="Import drafts", help_text="Files whose name starts with _ are imported as unpublished."
     )
+    prune = forms.BooleanField(
+        required=False,
+        label="This is the whole site: remove what it does not hold",
+        help_text="Episodes and people whose files are not in the upload are removed (their last version stays "
+        "in the history, and their pages answer 410 Gone); files under a new name are matched to their episodes.",
+    )
     force = forms.BooleanField(
         required=False,
         label="Overwrite episodes changed in the CMS",

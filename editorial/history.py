@@ -10,7 +10,19 @@ from django.db.models import Max
 from django.utils import timezone
 from reversion.models import Version
 
-from episodes.models import Episode
+from episodes.models import EPISODE_CHILDREN, Episode, Guest
+
+
+def register():
+    """What the history keeps: every version of an episode holds its children too, so restoring
+    one brings all of it back; people are kept on their own."""
+    for child in EPISODE_CHILDREN.values():
+        if not reversion.is_registered(child):
+            reversion.register(child)
+    if not reversion.is_registered(Episode):
+        reversion.register(Episode, follow=list(EPISODE_CHILDREN))
+    if not reversion.is_registered(Guest):
+        reversion.register(Guest)
 
 
 def _same_moment(recorded, now):

@@ -115,6 +115,7 @@ class EpisodeTools:
             options = {
                 "include_drafts": request.POST.get("include_drafts") == "on",
                 "force": request.POST.get("force") == "on",
+                "prune": request.POST.get("prune") == "on",
             }
             mine = request.session.get(UPLOADS_SESSION_KEY, [])
             try:
@@ -141,7 +142,7 @@ class EpisodeTools:
             except transfer.UploadError as exc:
                 form.add_error("files", str(exc))
             else:
-                options = {"include_drafts": form.cleaned_data["include_drafts"], "force": form.cleaned_data["force"]}
+                options = {name: form.cleaned_data[name] for name in ("include_drafts", "force", "prune")}
                 result = transfer.preview(files, **options)
                 context.update(
                     preview=result,

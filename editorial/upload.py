@@ -28,7 +28,7 @@ from django.http import HttpResponse
 from archive import documents, episode_file, exporter, importer
 from archive.documents import DocumentError
 from archive.files import write_atomic
-from archive.report import explain, image_warnings
+from archive.report import Code, explain, image_warnings
 from archive.sources import Source, file_key
 from episodes.models import Episode
 from episodes.timecodes import time_label
@@ -345,6 +345,7 @@ def episode_change(item, doc):
 
 
 OVERWRITE = "tick “Overwrite episodes changed in the CMS” to replace it"
+REMEDIES = {Code.EDITED: OVERWRITE, Code.GONE_EDITED: "tick “Overwrite episodes changed in the CMS” to remove it"}
 
 
 @dataclass
@@ -364,7 +365,7 @@ def rows(report, changes=None):
     return [
         Row(
             outcome,
-            explain(outcome, remedy=OVERWRITE),
+            explain(outcome, REMEDIES),
             image_warnings(outcome, [name for name in outcome.missing_images if not default_storage.exists(name)]),
             changes.get(outcome.path),
         )
@@ -372,9 +373,9 @@ def rows(report, changes=None):
     ]
 
 
-def preview(files, *, include_drafts=False, force=False):
+def preview(files, *, include_drafts=False, force=False, prune=False):
     report = importer.Importer(
-        dry_run=True, include_drafts=include_drafts, force=force, parallel=False, keep_documents=True
+        dry_run=True, include_drafts=include_drafts, force=force, parallel=False, keep_documents=True, prune=prune
     ).run_sources(sources(files))
     by_name = {item.name: item for item in files}
     changes = {}
@@ -386,11 +387,13 @@ def preview(files, *, include_drafts=False, force=False):
     return Preview(report, changes)
 
 
-def run(files, *, user, include_drafts=False, force=False):
+def run(files, *, user, include_drafts=False, force=False, prune=False):
     """Import for real, and record in each episode's history what it was before and after."""
     keys = [file_key(item.name)[0] for item in files if item.kind == "episode"]
     history.ensure_baseline(Episode.objects.filter(slug__in=keys), user)
-    report = importer.Importer(include_drafts=include_drafts, force=force, parallel=False).run_sources(sources(files))
+    report = importer.Importer(include_drafts=include_drafts, force=force, parallel=False, prune=prune).run_sources(
+        sources(files)
+    )
     written = [o.key for o in report.outcomes if o.kind == "episode" and o.status in ("created", "updated")]
     episodes = list(Episode.objects.filter(slug__in=written))
     history.record(user, episodes, "Imported from an uploaded file.")

@@ -6,4 +6,6 @@ class EpisodesConfig(AppConfig):
     verbose_name = "Podcast"
 
     def ready(self):
-        from . import caching  # noqa: F401  (connects the signals that keep cached pages fresh)
+        # Both connect signals: the cache's version moves with every change, and every address a
+        # renamed or removed row had is kept.
+        from . import addresses, caching  # noqa: F401

@@ -388,3 +388,25 @@ def lock_rows(model, **lookup):
     whole database for every writing transaction instead; see settings.)"""
     if lookup and all(lookup.values()):
         list(model.objects.select_for_update().filter(**lookup).order_by("pk").values("pk"))
+
+
+class Moved(models.Model):
+    """An address an episode or person had: it answers with a permanent redirect to the page the
+    row has now (``new_key``), or 410 Gone when the row was removed (``new_key`` empty). Kept one
+    step deep, so that no redirect points to another (see ``addresses``)."""
+
+    EPISODE, PERSON = "episode", "person"
+
+    kind = models.CharField(max_length=10, choices=[(EPISODE, "episode"), (PERSON, "person")])
+    old_key = models.CharField(max_length=200)
+    new_key = models.CharField(max_length=200, blank=True, help_text="Empty: the row was removed.")
+    moved_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["kind", "old_key"], name="one_move_per_address")]
+        indexes = [models.Index(fields=["kind", "new_key"])]
+        verbose_name = "moved address"
+        verbose_name_plural = "moved addresses"
+
+    def __str__(self):
+        return f"{self.kind} {self.old_key} -> {self.new_key or '(gone)'}"

@@ -31,6 +31,6 @@ urlpatterns = [
     path("robots.txt", cached_page(views.robots, query=()), name="robots"),
     path("podcast.html", moved("episodes:episode_list")),
     path("people.html", moved("episodes:people")),
-    re_path(r"^podcast/(?P<slug>[^/]+)\.html$", moved("episodes:episode")),
-    re_path(r"^people/(?P<short>[^/]+)\.html$", moved("episodes:person")),
+    re_path(r"^podcast/(?P<key>[^/]+)\.html$", views.old_address, {"kind": "episode"}),
+    re_path(r"^people/(?P<key>[^/]+)\.html$", views.old_address, {"kind": "person"}),
 ]

@@ -7,13 +7,13 @@ from urllib.parse import urlencode
 
 from django.core.paginator import InvalidPage, Paginator
 from django.db.models import Count, F
-from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect
+from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_safe
 
-from . import links, metadata
-from .models import GUEST_CARD_FIELDS, SYNC_FIELDS, Episode, Guest, PlatformLink, published
+from . import addresses, links, metadata
+from .models import GUEST_CARD_FIELDS, SYNC_FIELDS, Episode, Guest, Moved, PlatformLink, published
 from .search import Filters as SearchFilters
 from .search import search as run_search
 from .transcripts import BY_FILENAME, FORMATS, Transcript
@@ -41,13 +41,37 @@ def _draft_headers(response, episode):
     return response
 
 
-def _episode_or_404(request, queryset, slug):
+def _episode_or_none(request, queryset, slug):
     """The episode at ``slug`` if this visitor may see it. Published episodes are looked up first,
     so a visitor's page never has to find out who they are (two queries); only a draft does."""
     episode = queryset.published().filter(slug=slug).first()
     if episode is None:
-        episode = get_object_or_404(queryset.visible_to(request.user), slug=slug)
+        episode = queryset.visible_to(request.user).filter(slug=slug).first()
     return episode
+
+
+def moved_or_404(request, kind, key, view_name, *rest):
+    """For an address that is no page now: a permanent redirect to the page its row has now, 410
+    Gone if the row was removed, else 404 (see ``addresses``)."""
+    new_key = addresses.moved(kind, key)
+    if new_key is None:
+        raise Http404("No such page.")
+    if not new_key:
+        return render(request, "410.html", status=410)
+    target = reverse(view_name, args=[new_key, *rest])
+    query = request.META.get("QUERY_STRING", "")
+    return HttpResponsePermanentRedirect(f"{target}?{query}" if query else target)
+
+
+@require_safe
+def old_address(request, kind, key):
+    """The old static site's ``.html`` addresses: straight to the page they stand for now, in one
+    redirect whatever happened to the row since."""
+    model, view_name = (Episode, "episodes:episode") if kind == Moved.EPISODE else (Guest, "episodes:person")
+    field = addresses.KEY_FIELD[model]
+    if model.objects.filter(**{field: key}).exists():
+        return HttpResponsePermanentRedirect(reverse(view_name, args=[key]))
+    return moved_or_404(request, kind, key, view_name)
 
 
 @require_safe
@@ -105,7 +129,9 @@ def _platform_links(episode):
 
 @require_safe
 def episode(request, slug):
-    episode = _episode_or_404(request, Episode.objects.for_page(), slug)
+    episode = _episode_or_none(request, Episode.objects.for_page(), slug)
+    if episode is None:
+        return moved_or_404(request, Moved.EPISODE, slug, "episodes:episode")
     guests = [appearance.guest for appearance in episode.appearances.all()]
     transcript = Transcript.from_rows(episode.sections.all(), episode.lines.all(), episode.duration)
     base = episode.get_absolute_url()
@@ -133,7 +159,9 @@ def transcript_file(request, slug, filename):
     rendering = BY_FILENAME.get(filename)
     if rendering is None:
         raise Http404("No such transcript format.")
-    episode = _episode_or_404(request, Episode.objects.defer(*SYNC_FIELDS).with_transcript(), slug)
+    episode = _episode_or_none(request, Episode.objects.defer(*SYNC_FIELDS).with_transcript(), slug)
+    if episode is None:
+        return moved_or_404(request, Moved.EPISODE, slug, "episodes:transcript_file", filename)
     transcript = Transcript.from_rows(episode.sections.all(), episode.lines.all(), episode.duration)
     if not rendering.available(transcript):
         raise Http404(f"This episode has no {rendering.name} transcript.")
@@ -147,7 +175,9 @@ def transcript_file(request, slug, filename):
 
 @require_safe
 def person(request, short):
-    guest = get_object_or_404(Guest.objects.defer(*SYNC_FIELDS), short=short)
+    guest = Guest.objects.defer(*SYNC_FIELDS).filter(short=short).first()
+    if guest is None:
+        return moved_or_404(request, Moved.PERSON, short, "episodes:person")
     episodes = Episode.objects.published().filter(appearances__guest=guest).newest_first().cards()
     page = _page(request, episodes, PERSON_EPISODES_PER_PAGE)
     context = {

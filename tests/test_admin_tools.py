@@ -260,3 +260,19 @@ def test_an_upload_waits_for_the_session_that_previewed_it(editor_client, archiv
     assert "Upload cancelled" in response.content.decode()
     editor_client.post(UPLOAD, {"token": token, "confirm": "1"})
     assert not Episode.objects.filter(slug="third").exists()
+
+
+def test_an_upload_of_the_whole_site_can_remove_what_it_does_not_hold(editor_client, archive, client):
+    # Only "first" and its guest are in the upload: "second", and Bob who is only in it, go.
+    first = edited_file(archive["first"], lambda data: None)
+    ann = sites.text(sites.person("ann", title="Ann Lee")).encode()
+    content = zipped({"site/_people/ann.md": ann, "site/_podcast/first.md": first})
+    page = upload(editor_client, ("site.zip", content), prune="on").content.decode()
+    assert "Episodes: 0 created" in page and "1 removed" in page
+    assert Episode.objects.filter(slug="second").exists()  # a preview removes nothing
+    token = re.search(r'name="token" value="(\w+)"', page).group(1)
+    editor_client.post(UPLOAD, {"token": token, "confirm": "1", "prune": "on"})
+    assert not Episode.objects.filter(slug="second").exists()
+    assert client.get("/podcast/second/").status_code == 410
+    recover = editor_client.get("/admin/episodes/episode/recover/").content.decode()
+    assert "Second episode" in recover  # its last version is in the history

@@ -156,7 +156,7 @@ def test_unpublishing_and_deleting_show_at_once(site, visitor, editor_client, dj
     page(visitor, second.get_absolute_url())
     with django_capture_on_commit_callbacks(execute=True):
         second.delete()
-    assert visitor.get(second.get_absolute_url()).status_code == 404
+    assert visitor.get(second.get_absolute_url()).status_code == 410  # gone, no longer the cached page
 
 
 def test_an_import_shows_at_once(site, visitor, tmp_path, django_capture_on_commit_callbacks):

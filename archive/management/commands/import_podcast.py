@@ -4,7 +4,9 @@ from django.core.management.base import CommandError
 
 from archive.importer import Importer
 from archive.management.base import ArchiveCommand
-from archive.report import Status, SyncError, explain, image_warnings
+from archive.report import Code, Status, SyncError, explain, image_warnings
+
+REMEDIES = {Code.EDITED: "use --force to overwrite", Code.GONE_EDITED: "use --force to remove it"}
 
 
 class Command(ArchiveCommand):
@@ -21,10 +23,13 @@ class Command(ArchiveCommand):
         parser.add_argument(
             "--force", action="store_true", help="overwrite episodes and people that were edited in the CMS"
         )
+        parser.add_argument(
+            "--prune", action="store_true", help="remove episodes and people whose files are gone from the site folder"
+        )
 
-    def handle(self, *args, paths, include_drafts, dry_run, force, **options):
+    def handle(self, *args, paths, include_drafts, dry_run, force, prune, **options):
         progress = ProgressBar(self.stderr) if self.stderr.isatty() and options["verbosity"] > 0 else None
-        importer = Importer(include_drafts=include_drafts, dry_run=dry_run, force=force, progress=progress)
+        importer = Importer(include_drafts=include_drafts, dry_run=dry_run, force=force, prune=prune, progress=progress)
         try:
             report = importer.run(paths)
         except SyncError as exc:
@@ -34,11 +39,15 @@ class Command(ArchiveCommand):
         for outcome in report.outcomes:
             for warning in image_warnings(outcome):
                 self.stderr.write(f"{outcome.path}: warning: {warning}", self.style.WARNING)
-            message = explain(outcome, remedy="use --force to overwrite")
+            message = explain(outcome, REMEDIES)
             if outcome.status in (Status.FAILED, Status.CONFLICT):
                 self.stderr.write(f"{outcome.path}: {outcome.status}: {message}", self.style.ERROR)
             elif outcome.status == Status.SKIPPED and options["verbosity"] > 1:
                 self.stdout.write(f"{outcome.path}: skipped: {message}")
+            elif outcome.status == Status.RENAMED:
+                self.stdout.write(f"{outcome.path}: renamed from {outcome.detail}")
+            elif outcome.status == Status.REMOVED:
+                self.stdout.write(f"{outcome.path}: removed: its file is gone")
         self.stdout.write(report.summary())
         if not report.ok:
             sys.exit(1)
