@@ -521,3 +521,28 @@ def test_the_commands_say_when_the_database_cannot_be_reached(tmp_path):
         assert done.returncode == 1
         assert "the database cannot be reached" in done.stderr and "Run it again once it answers" in done.stderr
         assert "Traceback" not in done.stderr
+
+
+def test_a_dry_run_with_prune_says_what_would_be_renamed_and_removed(site):
+    # "second" gets a new file name (its YouTube id is its own); "first" and Bob's file are gone.
+    for slug, number in (("first", 1), ("second", 2)):
+        ids = {"youtube": f"{slug}-id", "anchor": "anchor-id"}
+        sites.write(site / f"_podcast/{slug}.md", sites.episode(slug, guests=["ann"], episode=number, ids=ids))
+    run_import(site)
+    (site / "_podcast/second.md").rename(site / "_podcast/second-renamed.md")
+    (site / "_podcast/first.md").unlink()
+    (site / "_people/bob.md").unlink()
+    code, out, err = run_import(site, "--prune", "--dry-run")
+    assert code == 0, err
+    assert "second-renamed.md: renamed from second" in out
+    assert "first.md: removed" in out and "bob.md: removed" in out
+    assert "Dry run: nothing was written." in out
+    assert set(Episode.objects.values_list("slug", flat=True)) == {"first", "second"}
+    assert Guest.objects.filter(short="bob").exists()
+
+
+def test_prune_needs_a_whole_site_folder(site):
+    from django.core.management import CommandError, call_command
+
+    with pytest.raises(CommandError, match="give whole site folders"):
+        call_command("import_podcast", str(site / "_podcast/first.md"), "--prune")
