@@ -2,6 +2,7 @@
 
 import json
 
+from django.core.files.storage import FileSystemStorage
 from django.urls import reverse
 from django.utils.html import strip_tags
 from django.utils.safestring import mark_safe
@@ -20,6 +21,22 @@ def script_json(data):
 
 
 DESCRIPTION_WORDS = 45
+
+
+def stored_file(field_file):
+    """The file if a page can show it, else "" (the page then draws its placeholder).
+
+    A row may name an image the import could not bring (it keeps the path and warns), so the
+    page would ask for a file that is not there. On local storage asking is a stat, cheap enough
+    for every card; a remote store would cost a request per image, so there the file is assumed
+    present and the placeholder drawn behind the image shows if it is not.
+    """
+    if not field_file:
+        return ""
+    storage = field_file.storage
+    if isinstance(storage, FileSystemStorage) and not storage.exists(field_file.name):
+        return ""
+    return field_file
 
 
 def _words(text):
