@@ -26,7 +26,7 @@ urlpatterns = [
     path("podcast/<str:slug>/<str:filename>", cached_page(views.transcript_file, query=()), name="transcript_file"),
     path("people/", cached_page(views.people, query=["page"]), name="people"),
     path("people/<str:short>/", cached_page(views.person, query=["page"]), name="person"),
-    path("search/", cached_page(views.search, query=["q"]), name="search"),
+    path("search/", cached_page(views.search, query=["q", "page", "season", "speaker"]), name="search"),
     path("sitemap.xml", cached_page(sitemap, query=["p"]), {"sitemaps": SITEMAPS}, name="sitemap"),
     path("robots.txt", cached_page(views.robots, query=()), name="robots"),
     path("podcast.html", moved("episodes:episode_list")),

@@ -137,7 +137,7 @@ def episode(request, slug):
     base = episode.get_absolute_url()
     downloads = [(rendering, base + rendering.filename) for rendering in FORMATS if rendering.available(transcript)]
     older, newer = Episode.objects.published().neighbours(episode) if episode.is_published else (None, None)
-    image_url = request.build_absolute_uri(episode.image.url) if episode.image else ""
+    image_url = request.build_absolute_uri(episode.image.url) if metadata.stored_file(episode.image) else ""
     context = {
         "episode": episode,
         "guests": guests,
@@ -185,7 +185,7 @@ def person(request, short):
         "episodes": page.object_list,
         "page_obj": page,
         "social_links": links.social_links(guest),
-        "image_url": request.build_absolute_uri(guest.picture.url) if guest.picture else "",
+        "image_url": request.build_absolute_uri(guest.picture.url) if metadata.stored_file(guest.picture) else "",
     }
     return render(request, "episodes/person.html", context)
 

@@ -3,6 +3,7 @@ import re
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
+from django.views.generic.base import RedirectView
 from django.views.static import serve
 
 from .security import media_headers
@@ -27,6 +28,8 @@ def media_urls():
 admin.autodiscover()
 
 urlpatterns = [
+    # Browsers ask for it whatever the page names; the icon is a static file.
+    path("favicon.ico", RedirectView.as_view(url=settings.STATIC_URL + "favicon.svg", permanent=True)),
     path("admin/", admin.site.urls),
     path("", include("episodes.urls")),
 ]

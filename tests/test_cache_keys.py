@@ -53,3 +53,14 @@ def test_every_cached_page_names_the_parameters_it_reads():
     cached = [p for p in urls.urlpatterns if isinstance(p, URLPattern) and hasattr(p.callback, "query_parameters")]
     assert len(cached) == 10
     assert [p.name for p in cached if p.callback.query_parameters is None] == []
+
+
+def test_a_search_narrowed_by_season_keys_its_own_cached_copy(site, client):
+    everything = client.get("/search/", {"q": "spark"}).content.decode()
+    season_two = client.get("/search/", {"q": "spark", "season": "1"}).content.decode()
+    assert "Second episode" in everything and "Second episode" not in season_two
+
+
+def test_the_browsers_icon_request_finds_the_icon(client):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301 and response["Location"].endswith("favicon.svg")

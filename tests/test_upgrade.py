@@ -75,4 +75,5 @@ def test_every_old_episode_address_redirects_once_or_is_gone(client, settings):
                 assert response.status_code == 410, (address, response.status_code)
                 answers["410"] += 1
     assert answers["301"] >= 2 * 120 and answers["410"] >= 2
-    assert Moved.objects.filter(kind="episode").count() == len(old_slugs)
+    moved = set(Moved.objects.filter(kind="episode").values_list("old_key", flat=True))
+    assert moved >= set(old_slugs) - live
