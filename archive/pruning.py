@@ -30,7 +30,8 @@ def prune(importer, report, sources):
         lock_rows(model, pk__in=list(gone.values_list("pk", flat=True)))
         for row in gone:
             key = getattr(row, field)
-            path = Path(root or ".") / folder / f"{key}.md"
+            name = row.filename if model is Episode else f"{key}.md"  # a draft's has its underscore
+            path = Path(root or ".") / folder / name
             outcome = Outcome(str(path), kind, key)
             report.outcomes.append(outcome)
             _remove(importer, row, outcome)

@@ -269,6 +269,7 @@ def test_an_upload_of_the_whole_site_can_remove_what_it_does_not_hold(editor_cli
     content = zipped({"site/_people/ann.md": ann, "site/_podcast/first.md": first})
     page = upload(editor_client, ("site.zip", content), prune="on").content.decode()
     assert "Episodes: 0 created" in page and "1 removed" in page
+    assert "_podcast/second.md" in page  # the file that is gone, named as the site names it
     assert Episode.objects.filter(slug="second").exists()  # a preview removes nothing
     token = re.search(r'name="token" value="(\w+)"', page).group(1)
     editor_client.post(UPLOAD, {"token": token, "confirm": "1", "prune": "on"})

@@ -19,7 +19,9 @@ def stored(field_file):
 def canonical_url(context):
     """The page's one address: its path without the query, but for the page of a list (each
     page of a list is a page of its own to a search engine)."""
-    request = context["request"]
+    request = context.get("request")
+    if request is None:  # a page rendered outside a request (the 503 page) has no address
+        return ""
     url = request.build_absolute_uri(request.path)
     page = context.get("page_obj")
     if page is not None and page.number > 1:
