@@ -146,13 +146,29 @@ class EpisodeAdmin(EpisodeTools, TabularImportExport, VersionAdmin):
     list_per_page = 50
     ordering = NEWEST_FIRST
     actions = ("publish", "unpublish", "download_md", "find_and_replace")
-    readonly_fields = ("created_at", "updated_at", "sync_state")
+    readonly_fields = ("created_at", "updated_at", "sync_state", "audio_state", "guid")
     save_on_top = True
     fieldsets = (
         (None, {"fields": ("title", "short_title", "slug", ("season", "number"), "is_published")}),
         ("Dates and media", {"fields": (("date", "date_added"), "duration", ("youtube_id", "anchor_id"), "image")}),
+        (
+            "Audio",
+            {
+                "description": "What podcast apps play. Filled in from the host's feed by import_feed; "
+                "audio set here stays as it is when the feed is read again.",
+                "fields": (
+                    "audio_url",
+                    ("audio_type", "audio_length"),
+                    ("audio_duration", "released_at"),
+                    "audio_state",
+                ),
+            },
+        ),
         ("Description", {"classes": ("collapse",), "fields": ("description", "intro", "topics", "body")}),
-        ("Archive file", {"classes": ("collapse",), "fields": ("extra", "sync_state", "created_at", "updated_at")}),
+        (
+            "Archive file",
+            {"classes": ("collapse",), "fields": ("extra", "sync_state", "guid", "created_at", "updated_at")},
+        ),
     )
 
     class Media:
@@ -222,6 +238,12 @@ class EpisodeAdmin(EpisodeTools, TabularImportExport, VersionAdmin):
         if not obj.synced_digest:
             return "made in the CMS; not yet exported"
         return "changed in the CMS since the last import or export" if is_edited(obj) else "as in the archive"
+
+    @admin.display(description="audio from")
+    def audio_state(self, obj):
+        if not obj.audio_url:
+            return "no audio yet"
+        return obj.get_audio_set_by_display() or "—"
 
     # --- change page ---
 

@@ -2,6 +2,7 @@
 saved exportable, and the tools' forms. The transcript editor's are in ``transcript``."""
 
 import functools
+import mimetypes
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -12,8 +13,8 @@ from reversion.models import Version
 from archive import documents
 from archive.documents import DocumentError
 from archive.fields import EPISODE_FIELDS, PERSON_FIELDS
-from episodes.links import is_url
-from episodes.models import Episode, Guest, PlatformLink
+from episodes.links import external_url, is_url
+from episodes.models import AUDIO_FIELDS, Episode, Guest, PlatformLink
 
 
 def version_token(updated_at):
@@ -176,9 +177,24 @@ class EpisodeForm(FaithfulModelForm):
 
     def clean(self):
         cleaned = super().clean()
+        self._clean_audio(cleaned)
         if self.instance.pk:
             self._check_version(cleaned.get("version") or "")
         return cleaned
+
+    def _clean_audio(self, cleaned):
+        url = cleaned.get("audio_url") or ""
+        if url and not external_url(url):
+            self.add_error("audio_url", "Give the audio's http(s) address.")
+        kind = (cleaned.get("audio_type") or "").strip().lower()
+        if url and not kind:
+            kind = mimetypes.guess_type(url)[0] or ""
+        if url and not kind.startswith(("audio/", "video/")):
+            self.add_error("audio_type", "Give the audio's MIME type, such as audio/mpeg.")
+        cleaned["audio_type"] = kind if url else ""
+        if any(name in self.changed_data for name in AUDIO_FIELDS):
+            # Set by hand now: reading the host's feed again leaves it as it is (unless forced).
+            self.instance.audio_set_by = Episode.AUDIO_BY_EDITOR if url else ""
 
     def _check_version(self, token):
         # The row lock holds until the admin's transaction ends, so no other save can slip in

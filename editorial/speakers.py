@@ -7,12 +7,12 @@ transcripts, so a speaker is judged the same way wherever an editor meets one.
 
 from collections import Counter, defaultdict
 
-from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Count, Max
 
-from episodes.models import Appearance, Episode, TranscriptLine, lock_rows
+from episodes import site
+from episodes.models import Appearance, Episode, Guest, TranscriptLine, lock_rows
 from episodes.transcripts import speaker_name
 
 from . import history
@@ -57,9 +57,14 @@ def cached(name, compute, timeout=600):
 
 
 def hosts():
-    """The host's names: ``settings.PODCAST_HOSTS`` when set, else the archive's busiest speaker."""
-    configured = getattr(settings, "PODCAST_HOSTS", None)
-    names = list(configured) if configured else [cached("host", archive_host)]
+    """The host's names: those of the people ``settings.PODCAST_HOSTS`` names (by their files'
+    keys, or by name), else the archive's busiest speaker."""
+    configured = site.hosts()
+    if not configured:
+        names = [cached("host", archive_host)]
+    else:
+        people = dict(Guest.objects.filter(short__in=configured).values_list("short", "title"))
+        names = [people.get(key) or key for key in configured]
     return [name for name in names if name]
 
 

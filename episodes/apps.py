@@ -6,6 +6,6 @@ class EpisodesConfig(AppConfig):
     verbose_name = "Podcast"
 
     def ready(self):
-        # Both connect signals: the cache's version moves with every change, and every address a
-        # renamed or removed row had is kept.
-        from . import addresses, caching  # noqa: F401
+        # addresses and caching connect signals: the cache's version moves with every change,
+        # and every address a renamed or removed row had is kept. site checks the show's settings.
+        from . import addresses, caching, site  # noqa: F401

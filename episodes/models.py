@@ -5,6 +5,9 @@ back faithfully: the text it was last synced with, a fingerprint of its content 
 the order of its keys, and the keys that have no column of their own (see ``archive``).
 """
 
+import re
+import uuid
+
 from django.db import models
 from django.urls import reverse
 
@@ -105,6 +108,8 @@ class Guest(Synced):
 
 # What a file row keeps to write itself back; no page shows it, and ``source`` is the whole file.
 SYNC_FIELDS = ("source", "source_sha256", "synced_digest", "layout", "extra")
+# An episode's audio, as the host's feed gives it and an editor may set it.
+AUDIO_FIELDS = ("audio_url", "audio_length", "audio_type", "audio_duration", "released_at")
 # What a card of an episode or a person shows.
 EPISODE_CARD_FIELDS = (
     "id",
@@ -117,6 +122,7 @@ EPISODE_CARD_FIELDS = (
     "is_published",
     "date",
     "date_added",
+    "released_at",
 )
 GUEST_CARD_FIELDS = ("id", "short", "title", "picture")
 
@@ -211,6 +217,32 @@ def _before(episode):
     return key("season", episode.season, key("number", episode.number, models.Q(id__gt=episode.id)))
 
 
+# Episode guids are UUIDs named in this space (version 5), from the episode's most lasting id.
+GUID_NAMESPACE = uuid.UUID("8f0c3a52-6d1e-5b4a-9c47-2e9d1f7b6a30")
+# The host's own id of an episode: the last word of its address, "...-Jakob-Graff-e1eq73v"
+# (maybe followed by "/a-a4hlg3r", an id of the audio file).
+ANCHOR_EPISODE_ID = re.compile(r"-(e[0-9a-z]{5,9})(?:/a-[0-9a-z]+)?/?$")
+
+
+def anchor_episode_id(text):
+    """The host's episode id in an id or address as the files and the host's feed write them
+    ("AB-Testing---Jakob-Graff-e1eq73v", ".../episodes/AB-Testing---Jakob-Graff-e1eq73v"), or ""."""
+    match = ANCHOR_EPISODE_ID.search(text or "")
+    return match.group(1) if match else ""
+
+
+class GuidField(models.CharField):
+    """An id that is set once, when the row is first written, and never again: the feed's guid,
+    by which podcast apps know an episode they have already seen (also through renames). It is
+    made from the episode's YouTube id, else its host's id, else its key, so that importing the
+    same archive into an empty database gives every episode the guid it had."""
+
+    def pre_save(self, model_instance, add):
+        if not getattr(model_instance, self.attname):
+            setattr(model_instance, self.attname, model_instance.make_guid())
+        return super().pre_save(model_instance, add)
+
+
 class Episode(Synced):
     slug = models.SlugField(max_length=200, unique=True, help_text="The file name and the address of the page.")
     title = models.CharField(max_length=500)
@@ -235,6 +267,23 @@ class Episode(Synced):
     duration = models.CharField(max_length=40, blank=True, help_text="ISO 8601, e.g. PT00H58M42S.")
     body = models.TextField("show notes", blank=True, help_text="Markdown.")
     is_published = models.BooleanField("published", default=True)
+    guid = GuidField(max_length=100, blank=True, editable=False, db_index=True)
+    # The audio podcast apps play. The files have no key for it: it lives here, filled in from
+    # the host's feed (``import_feed``) or by an editor.
+    audio_url = models.URLField("audio URL", max_length=1000, blank=True)
+    audio_length = models.BigIntegerField("audio size in bytes", null=True, blank=True)
+    audio_type = models.CharField("audio MIME type", max_length=100, blank=True, help_text="e.g. audio/mpeg.")
+    audio_duration = models.PositiveIntegerField("audio duration in seconds", null=True, blank=True)
+    released_at = models.DateTimeField(
+        "audio released", null=True, blank=True, help_text="When the host published the audio."
+    )
+    AUDIO_FROM_FEED, AUDIO_BY_EDITOR = "feed", "editor"
+    audio_set_by = models.CharField(
+        max_length=10,
+        blank=True,
+        editable=False,
+        choices=[(AUDIO_FROM_FEED, "the host's feed"), (AUDIO_BY_EDITOR, "an editor")],
+    )
     guests = models.ManyToManyField(Guest, through="Appearance", related_name="episodes", blank=True)
 
     objects = EpisodeQuerySet.as_manager()
@@ -257,8 +306,23 @@ class Episode(Synced):
 
     @property
     def published_on(self):
-        """The episode's date: when it aired, else when it was added to the archive."""
-        return self.date or self.date_added
+        """The episode's date: when it aired, else when its host released the audio, else when
+        it was added to the archive."""
+        if self.date:
+            return self.date
+        if self.released_at:
+            return self.released_at.date()
+        return self.date_added
+
+    def make_guid(self):
+        seed = (
+            f"youtube:{self.youtube_id}"
+            if self.youtube_id and self.youtube_id != "TODO"
+            else f"anchor:{anchor_episode_id(self.anchor_id)}"
+            if anchor_episode_id(self.anchor_id)
+            else f"key:{self.slug}"
+        )
+        return str(uuid.uuid5(GUID_NAMESPACE, seed))
 
     @property
     def filename(self):

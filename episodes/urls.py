@@ -4,7 +4,7 @@ from django.views.generic import RedirectView
 
 from . import views
 from .caching import cached_page
-from .feeds import EpisodeFeed
+from .feeds import EpisodesFeed, PodcastFeed
 from .sitemaps import SITEMAPS
 
 
@@ -21,7 +21,8 @@ app_name = "episodes"
 urlpatterns = [
     path("", cached_page(views.home, query=()), name="home"),
     path("podcast/", cached_page(views.episode_list, query=["page"]), name="episode_list"),
-    path("podcast/feed.xml", cached_page(EpisodeFeed(), query=()), name="feed"),
+    path("podcast/feed.xml", cached_page(PodcastFeed(), query=()), name="feed"),
+    path("podcast/episodes.xml", cached_page(EpisodesFeed(), query=()), name="episodes_feed"),
     path("podcast/<str:slug>/", cached_page(views.episode, query=()), name="episode"),
     path("podcast/<str:slug>/<str:filename>", cached_page(views.transcript_file, query=()), name="transcript_file"),
     path("people/", cached_page(views.people, query=["page"]), name="people"),

@@ -242,6 +242,21 @@ AXES_CLIENT_IP_CALLABLE = "podcast.security.client_ip"
 
 # The show's name, as pages and the feed title it.
 PODCAST_NAME = os.environ.get("PODCAST_NAME", "Podcast")
+# What the podcast feed says of the show (see episodes/site.py for each one's default): its
+# language (a language tag such as en or pt-BR), cover (an image of 1400 to 3000 pixels square,
+# an address or a static file's name), author and owner, Apple Podcasts category, whether it is
+# explicit, its podcast:guid (else made from the feed's address, as the namespace's spec says),
+# whether other hosts may import it (podcast:locked), and the keys of its hosts' person files.
+PODCAST_LANGUAGE = os.environ.get("PODCAST_LANGUAGE", "en")
+PODCAST_IMAGE = os.environ.get("PODCAST_IMAGE", "podcast-cover.png")
+PODCAST_AUTHOR = os.environ.get("PODCAST_AUTHOR", "")
+PODCAST_OWNER_NAME = os.environ.get("PODCAST_OWNER_NAME", "")
+PODCAST_OWNER_EMAIL = os.environ.get("PODCAST_OWNER_EMAIL", "")
+PODCAST_CATEGORY = os.environ.get("PODCAST_CATEGORY", "Technology")
+PODCAST_EXPLICIT = os.environ.get("PODCAST_EXPLICIT", "0") == "1"
+PODCAST_GUID = os.environ.get("PODCAST_GUID", "")
+PODCAST_LOCKED = os.environ.get("PODCAST_LOCKED", "1") == "1"
+PODCAST_HOSTS = [key for key in os.environ.get("PODCAST_HOSTS", "").split(",") if key]
 
 # The most transcript items an episode may have: the import refuses a file with more, and the
 # admin's transcript editor takes an episode of that size. Without its script the editor posts

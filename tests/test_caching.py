@@ -128,7 +128,7 @@ def test_an_admin_save_shows_at_once(site, visitor, editor_client, django_captur
     text = page(visitor)
     assert "Tell us about your work." in text and "The first episode" in text
     assert "The first episode" in page(visitor, "/podcast/")
-    assert "The first episode" in page(visitor, "/podcast/feed.xml")
+    assert "The first episode" in page(visitor, "/podcast/episodes.xml")
 
 
 def test_find_and_replace_shows_at_once(site, visitor, editor_client, django_capture_on_commit_callbacks):
@@ -152,7 +152,7 @@ def test_unpublishing_and_deleting_show_at_once(site, visitor, editor_client, dj
         editor_client.post("/admin/episodes/episode/", {"action": "unpublish", "_selected_action": [first.pk]})
     assert visitor.get(first.get_absolute_url()).status_code == 404
     assert "First episode" not in page(visitor, "/podcast/")
-    assert "First episode" not in page(visitor, "/podcast/feed.xml")
+    assert "First episode" not in page(visitor, "/podcast/episodes.xml")
     page(visitor, second.get_absolute_url())
     with django_capture_on_commit_callbacks(execute=True):
         second.delete()

@@ -28,7 +28,7 @@ class Tags(HTMLParser):
 
 
 def feed_descriptions(client):
-    root = ET.fromstring(client.get("/podcast/feed.xml").content)
+    root = ET.fromstring(client.get("/podcast/episodes.xml").content)
     return {item.findtext("title"): item.findtext("description") for item in root.iter("item")}
 
 

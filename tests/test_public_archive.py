@@ -269,7 +269,7 @@ def test_largest_episode_files_over_http(archive, client):
 @pytest.mark.django_db
 def test_feed_lists_every_published_episode(archive, client, django_assert_max_num_queries):
     with django_assert_max_num_queries(4):
-        response = client.get("/podcast/feed.xml")
+        response = client.get("/podcast/episodes.xml")
     root = ET.fromstring(response.content)
     items = {item.findtext("link"): item for item in root.iter("item")}
     published = Episode.objects.published().cards()

@@ -162,7 +162,7 @@ def test_episode_without_transcript_has_no_downloads(db, client):
 
 
 def feed_items(client):
-    response = client.get("/podcast/feed.xml")
+    response = client.get("/podcast/episodes.xml")
     assert response.status_code == 200
     assert response["Content-Type"].startswith("application/rss+xml")
     assert f'xmlns:podcast="{PODCAST_NS}"'.encode() in response.content

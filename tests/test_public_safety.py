@@ -140,7 +140,7 @@ def test_person_links_are_http_only(hostile, client):
 
 
 def test_feed_and_files_stay_well_formed(hostile, client):
-    root = ET.fromstring(client.get("/podcast/feed.xml").content)
+    root = ET.fromstring(client.get("/podcast/episodes.xml").content)
     (item,) = root.iter("item")
     assert item.findtext("title") == ATTACKS[0] + ATTACKS[6]
     vtt = client.get("/podcast/hostile/transcript.vtt").content.decode()
