@@ -35,8 +35,9 @@ install: $(INSTALLED)
 run: install
 	$(PY) manage.py migrate --no-input
 	$(PY) manage.py import_podcast sample --include-drafts
+	$(PY) manage.py import_feed sample/feed.xml
 	$(PY) manage.py ensure_admin
-	$(PY) manage.py runserver $(HOST):$(PORT)
+	PODCAST_HOSTS=$${PODCAST_HOSTS:-maralindqvist} $(PY) manage.py runserver $(HOST):$(PORT)
 
 serve: install
 	$(PY) manage.py migrate --no-input

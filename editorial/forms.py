@@ -154,6 +154,7 @@ class EpisodeForm(FaithfulModelForm):
     """
 
     version = forms.CharField(widget=forms.HiddenInput, required=False)
+    audio_url = forms.URLField(label="audio URL", max_length=1000, required=False, assume_scheme="https")
     # Set by the admin when the page shows an old version being restored: the version the
     # episode had before it was reverted for display, which is what a save must still match.
     known_version = None

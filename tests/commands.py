@@ -19,3 +19,4 @@ def run(command, *args):
 
 run_import = functools.partial(run, "import_podcast")
 run_export = functools.partial(run, "export_podcast")
+run_import_feed = functools.partial(run, "import_feed")

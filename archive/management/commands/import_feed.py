@@ -36,7 +36,7 @@ class Command(ArchiveCommand):
         for item in plan.unmatched:
             self.stderr.write(f"unmatched: {item.name!r} ({item.link or item.guid}) is no episode here")
         for item, episodes in plan.ambiguous:
-            names = ", ".join(episode.slug for episode in episodes)
+            names = ", ".join(sorted(episode.slug for episode in episodes))
             self.stderr.write(f"ambiguous: {item.name!r} matches {names}; left as it was", self.style.WARNING)
         for item in plan.without_audio:
             self.stderr.write(f"no audio: {item.name!r}: {item.problem}")
