@@ -77,3 +77,29 @@ def test_every_old_episode_address_redirects_once_or_is_gone(client, settings):
     assert answers["301"] >= 2 * 120 and answers["410"] >= 2
     moved = set(Moved.objects.filter(kind="episode").values_list("old_key", flat=True))
     assert moved >= set(old_slugs) - live
+
+
+def test_a_renamed_episode_keeps_its_guid_and_a_fresh_import_gives_the_same(settings):
+    old, new = corpus_snapshot("2023-07"), corpus_snapshot("2026-06")
+    assert Importer().run([old]).ok
+    before = dict(Episode.objects.values_list("pk", "guid"))
+    report = Importer(prune=True, force=True).run([new])
+    assert report.count("renamed", "episode") >= 120
+    upgraded = dict(Episode.objects.values_list("slug", "guid"))
+    kept = Episode.objects.filter(pk__in=before)
+    assert kept.count() >= 120
+    for episode in kept:
+        assert episode.guid == before[episode.pk], episode.slug
+
+    from episodes.models import Guest
+
+    Episode.objects.all().delete()
+    Guest.objects.all().delete()
+    assert Importer().run([new]).ok
+    fresh = dict(Episode.objects.values_list("slug", "guid"))
+    assert fresh.keys() == upgraded.keys()
+    # The same guid for every episode that has a YouTube id, whichever way the database was made.
+    same = [slug for slug in fresh if fresh[slug] == upgraded[slug]]
+    with_youtube = set(Episode.objects.exclude(youtube_id__in=("", "TODO")).values_list("slug", flat=True))
+    assert set(same) >= with_youtube
+    assert len(set(fresh.values())) == len(fresh)
