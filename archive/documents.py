@@ -1,8 +1,9 @@
 """The archive's file format, and nothing else: text <-> (front matter data, Markdown body).
 
 A document is a Markdown file that starts with a YAML front matter block between two ``---``
-lines. This module reads and writes that shape with libyaml; it knows nothing of Django or of
-what the keys mean (that is the rest of ``archive``'s business).
+lines. This module reads and writes that shape with libyaml, writing exactly what
+``yaml.safe_dump`` writes; it knows nothing of Django or of what the keys mean (that is the
+rest of ``archive``'s business).
 """
 
 import hashlib
@@ -13,6 +14,8 @@ from dataclasses import dataclass
 from itertools import accumulate
 
 import yaml
+
+from . import quoting
 
 try:
     from yaml import CSafeDumper as SafeDumper
@@ -320,10 +323,15 @@ def load(front: str, first_line=1):
     return data
 
 
-class _Dumper(_Resolve, SafeDumper):
-    """PyYAML's safe dumper, writing the same text with fewer Python calls per value: strings,
-    whole numbers, nulls, and the mappings and lists holding them are turned into nodes directly
-    (aliases of repeated lists or mappings included, as PyYAML makes them); the rest by PyYAML."""
+class _Represent:
+    """PyYAML's safe representer, making the same nodes with fewer Python calls per value:
+    strings, whole numbers, nulls, and the mappings and lists holding them are turned into nodes
+    directly (aliases of repeated lists or mappings included, as PyYAML makes them); the rest by
+    PyYAML. Mixed into ``_Dumper`` (libyaml's emitter) and ``_PyDumper`` (PyYAML's).
+
+    ``keys_agree`` tells whether every key was met here and is one that both emitters write as
+    a simple ``key:``: PyYAML writes an empty key, or one of 123 characters or more, as a
+    complex ``? key``, and libyaml only one of more than 128 bytes."""
 
     _DIRECT = (str, int, type(None), dict, list)
 
@@ -332,11 +340,15 @@ class _Dumper(_Resolve, SafeDumper):
         self._prepare_resolve()
         own, safe = self.yaml_representers, yaml.SafeDumper.yaml_representers
         self._direct_types = not self.sort_keys and all(own.get(kind) is safe[kind] for kind in self._DIRECT)
+        self.keys_agree = self._direct_types
 
     def represent_data(self, data):
         kind = data.__class__
         if not self._direct_types or kind not in self._DIRECT:
-            return super().represent_data(data)
+            node = super().represent_data(data)
+            if node.__class__ is not yaml.ScalarNode:  # a set's keys, say, were not looked at
+                self.keys_agree = False
+            return node
         self.alias_key = None
         if kind is str:
             return yaml.ScalarNode(_STR, data, style=self.default_style)
@@ -368,6 +380,8 @@ class _Dumper(_Resolve, SafeDumper):
             for key, item in pairs:
                 key_node = represent(key)
                 item_node = represent(item)
+                if key_node.__class__ is not yaml.ScalarNode or not _simple_key(key_node.value):
+                    self.keys_agree = False
                 if key_node.__class__ is not yaml.ScalarNode or key_node.style:
                     best_style = False
                 if item_node.__class__ is not yaml.ScalarNode or item_node.style:
@@ -377,5 +391,35 @@ class _Dumper(_Resolve, SafeDumper):
         return node
 
 
+def _simple_key(text):
+    # The longest tag PyYAML counts in a safe scalar key's length is "!!timestamp".
+    return 0 < len(text) <= 29 or 0 < len(text.encode("utf-8")) <= 116
+
+
+class _Dumper(_Represent, _Resolve, SafeDumper):
+    """libyaml's emitter (when PyYAML has it), with the representer above."""
+
+
+class _PyDumper(_Represent, _Resolve, yaml.SafeDumper):
+    """PyYAML's own emitter, with the representer above: what ``yaml.safe_dump`` writes."""
+
+
 def dump(data, *, allow_unicode=True) -> str:
-    return yaml.dump(data, Dumper=_Dumper, allow_unicode=allow_unicode, sort_keys=False)
+    """The YAML text ``yaml.safe_dump(data, allow_unicode=allow_unicode, sort_keys=False)``
+    writes: libyaml's, when it is known to be the same (see ``quoting``), else PyYAML's own."""
+    stream = io.StringIO()
+    dumper = _Dumper(stream, allow_unicode=allow_unicode, sort_keys=False)
+    try:
+        dumper.open()
+        dumper.represent(data)
+        dumper.close()
+    finally:
+        dumper.dispose()
+    text = stream.getvalue()
+    if SafeDumper is yaml.SafeDumper or (dumper.keys_agree and "\\" not in text):
+        return text
+    if dumper.keys_agree:
+        text = quoting.as_pyyaml(text, allow_unicode)
+        if text is not None:
+            return text
+    return yaml.dump(data, Dumper=_PyDumper, allow_unicode=allow_unicode, sort_keys=False)
