@@ -7,6 +7,10 @@ survives. The page's own YouTube player is written by the template, never by a b
 Ids are the page's: a body's raw ``<h3 id="line-5">`` would take the anchor of a transcript line.
 Only the ids the heading processor gives survive, told from the text's by a mark made anew for
 each rendering, which no text can know.
+
+Headings are the page's outline: a body's, Markdown or raw HTML, are renumbered to sit under the
+heading that encloses the body on its page, its first one level below it and none more than one
+level below the heading it falls under, so no level is ever skipped.
 """
 
 import re
@@ -18,13 +22,15 @@ from django.utils.safestring import mark_safe
 from markdown.treeprocessors import Treeprocessor
 
 ALLOWED_TAGS = {
-    "a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "dl", "dt", "em", "h3", "h4", "h5", "h6",
+    "a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "dl", "dt", "em", "h1", "h2", "h3", "h4", "h5", "h6",
     "hr", "i", "img", "li", "ol", "p", "pre", "s", "strong", "sub", "sup", "table", "tbody", "td", "th",
     "thead", "tr", "ul",
 }  # fmt: skip
 ALLOWED_ATTRIBUTES = {
     "a": {"href", "title"},
     # Heading ids are made by _Headings, never taken from the text (see _keep_own_ids).
+    "h1": {"id"},
+    "h2": {"id"},
     "h3": {"id"},
     "h4": {"id"},
     "h5": {"id"},
@@ -45,8 +51,10 @@ URL_SCHEMES = {"http", "https", "mailto"}
 _LEFTOVER_IAL = re.compile(r"\{:[^{}\n]*\}")
 _CODE = re.compile(r"(<pre>.*?</pre>|<code>.*?</code>)", re.DOTALL)
 _LINE_ID = re.compile(r"line-\d+")  # the form of a transcript line's id on an episode page
-# Headings in a body sit under the page's own h1 and h2.
-HEADING_OFFSET = 2
+# A heading's tag in sanitized HTML, where every "<" in text or in an attribute value is escaped.
+_HEADING_TAG = re.compile(r"<(/?)h([1-6])(?=[\s>])")
+# A show-notes body sits under the page's h2 "Show notes".
+SHOW_NOTES_LEVEL = 2
 
 
 def heading_id(text):
@@ -58,8 +66,8 @@ def heading_id(text):
 
 
 class _Headings(Treeprocessor):
-    """Puts a body's headings under the page's own, and gives each kramdown's id unless the page
-    has that id already (a transcript line or section, the page's own parts)."""
+    """Gives each of a body's headings kramdown's id unless the page has that id already (a
+    transcript line or section, the page's own parts)."""
 
     def __init__(self, md, taken, mark):
         super().__init__(md)
@@ -70,7 +78,6 @@ class _Headings(Treeprocessor):
         taken = set(self.taken)
         for element in root.iter():
             if len(element.tag) == 2 and element.tag[0] == "h" and element.tag[1].isdigit():
-                element.tag = f"h{min(6, int(element.tag[1]) + HEADING_OFFSET)}"
                 base = heading_id("".join(element.itertext())) or "section"
                 anchor, n = base, 1
                 while anchor in taken or _LINE_ID.fullmatch(anchor):
@@ -129,14 +136,39 @@ def clean_html(html, mark=""):
     )
 
 
-def render_markdown(text, taken=()):
+def nest_headings(html, under):
+    """Sanitized HTML with its headings renumbered to nest under an ``h<under>``: each heading
+    goes one level below the nearest heading before it that the text wrote at a higher level
+    (a smaller number), or one below ``under`` when there is none; h6 at the deepest.
+
+    So a body written with ``##`` and ``####`` under the page's h2 gets h3 and h4, and one that
+    starts at ``###`` and goes back to ``#`` keeps both at the level below the page's."""
+    written = []  # the levels the text wrote for the headings the next one may fall under
+    shown = []  # the levels given to the headings open at this point (raw HTML can nest them)
+
+    def renumber(match):
+        closing, level = match.group(1), int(match.group(2))
+        if closing:
+            return f"</h{shown.pop() if shown else level}"
+        while written and written[-1] >= level:
+            written.pop()
+        shown.append(min(6, under + 1 + len(written)))
+        written.append(level)
+        return f"<h{shown[-1]}"
+
+    return _HEADING_TAG.sub(renumber, html)
+
+
+def render_markdown(text, taken=(), under=SHOW_NOTES_LEVEL):
     """Markdown -> sanitized HTML, marked safe for templates; "" for an empty text.
 
-    ``taken``: ids the page already uses, which the body's headings must not take."""
+    ``taken``: ids the page already uses, which the body's headings must not take; ``under``:
+    the level of the page's heading the body sits under (see ``nest_headings``)."""
     if not text or not text.strip():
         return mark_safe("")
     mark = f"h{secrets.token_hex(8)}-"
-    return mark_safe(clean_html(_drop_leftover_ials(_converter(taken, mark).convert(text)), mark))
+    html = clean_html(_drop_leftover_ials(_converter(taken, mark).convert(text)), mark)
+    return mark_safe(nest_headings(html, under))
 
 
 _BREAK = re.compile(r"<br\s*/?>", re.IGNORECASE)

@@ -168,6 +168,7 @@ def test_kramdown_attribute_lists_are_applied_or_dropped_never_shown():
 
 def test_body_headings_get_kramdown_ids_clear_of_the_page(db):
     html = str(markup.render_markdown("## Q&A from the Audience\n\n## Transcript\n\n## Line 5", taken={"transcript"}))
-    assert '<h4 id="qa-from-the-audience">' in html
-    assert '<h4 id="transcript-1">' in html
-    assert '<h4 id="line-5-1">' in html
+    # The body's first headings sit one level below the page's h2 "Show notes".
+    assert '<h3 id="qa-from-the-audience">' in html
+    assert '<h3 id="transcript-1">' in html
+    assert '<h3 id="line-5-1">' in html

@@ -11,11 +11,12 @@ def site_name():
     return site.name()
 
 
-@register.filter
-def markdown(text, taken=()):
-    """``{{ episode.body|markdown:transcript.anchors }}``: the body, its heading ids kept clear of
-    the ids the page already has."""
-    return markup.render_markdown(text, taken or ())
+@register.simple_tag
+def markdown(text, under, taken=()):
+    """``{% markdown episode.intro under=1 taken=transcript.anchors %}``: the body as it sits under
+    the page's ``h<under>``, its headings from one level below it (see ``markup.nest_headings``)
+    and their ids kept clear of the ids the page already has."""
+    return markup.render_markdown(text, taken or (), under=int(under))
 
 
 @register.filter
