@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 CORPUS ?= ../shared/corpus
 
-.PHONY: install run serve test bench bench-scale loadtest lint clean
+.PHONY: install checkers run serve test bench bench-scale loadtest lint clean
 
 # make serve: gunicorn with (cores + 1) workers, DEBUG off, static files by WhiteNoise, the
 # database from DATABASE_URL, Redis when REDIS_URL is set. Plain HTTP on this machine (HTTPS=0);
@@ -32,6 +32,18 @@ $(INSTALLED):
 
 install: $(INSTALLED)
 
+# The checkers the tests run over the pages and the feed (package.json: the Nu Html Checker, axe-core,
+# partytime), installed as the lock file pins them and again when its content changes.
+NODE_HASH := $(shell cat package-lock.json | sha256sum | cut -c1-16)
+NODE_INSTALLED := node_modules/.installed-$(NODE_HASH)
+
+$(NODE_INSTALLED):
+	npm ci --silent --no-audit --no-fund
+	rm -f node_modules/.installed*
+	touch $@
+
+checkers: $(NODE_INSTALLED)
+
 run: install
 	$(PY) manage.py migrate --no-input
 	$(PY) manage.py import_podcast sample --include-drafts
@@ -44,7 +56,7 @@ serve: install
 	STATIC_MANIFEST=1 $(PY) manage.py collectstatic --no-input --verbosity 0
 	$(SERVE_ENV) $(VENV)/bin/gunicorn podcast.wsgi --workers $(WORKERS) --bind $(HOST):$(PORT) --no-control-socket
 
-test: install
+test: install checkers
 	$(PY) -m pytest
 
 bench: install
@@ -65,4 +77,4 @@ lint: install
 	$(VENV)/bin/ruff format --check .
 
 clean:
-	rm -rf $(VENV) db.sqlite3 media staticfiles .pytest_cache
+	rm -rf $(VENV) node_modules db.sqlite3 media staticfiles .pytest_cache
