@@ -13,7 +13,6 @@ these takes the date of the episode before it (by season and number), so that th
 go newest first by those dates, keep the show's order. Its guid is ``Episode.guid``.
 """
 
-import datetime
 import mimetypes
 import uuid
 from urllib.parse import urljoin
@@ -25,7 +24,7 @@ from django.urls import reverse
 from django.utils.feedgenerator import Rss201rev2Feed
 
 from . import markup, site
-from .models import EPISODE_CARD_FIELDS, Episode, Guest, QuotableClip
+from .models import EPISODE_CARD_FIELDS, Episode, Guest, QuotableClip, at_noon
 from .timecodes import parse_duration
 from .transcripts import FORMATS, TranscriptFacts
 
@@ -124,19 +123,11 @@ class PodcastRss(Rss201rev2Feed):
         return urljoin(self.feed["link"], url)
 
 
-def _noon(day):
-    return datetime.datetime.combine(day, datetime.time(12), tzinfo=datetime.UTC)
-
-
 def feed_date(episode):
     """When the feed says the episode came out, or None (see the module's docstring)."""
     if episode.date:
-        return _noon(episode.date)
-    if episode.released_at:
-        return episode.released_at
-    if episode.date_added:
-        return _noon(episode.date_added)
-    return None
+        return at_noon(episode.date)
+    return episode.released_at or at_noon(episode.date_added)
 
 
 def in_feed_order(episodes):

@@ -5,6 +5,7 @@ back faithfully: the text it was last synced with, a fingerprint of its content 
 the order of its keys, and the keys that have no column of their own (see ``archive``).
 """
 
+import datetime
 import re
 import uuid
 
@@ -13,6 +14,11 @@ from django.urls import reverse
 
 from .images import ImageFile
 from .timecodes import time_label
+
+
+def at_noon(day):
+    """A day as a moment (noon UTC, the same day everywhere on Earth but at its edges), or None."""
+    return datetime.datetime.combine(day, datetime.time(12), tzinfo=datetime.UTC) if day else None
 
 
 class Synced(models.Model):
@@ -40,6 +46,14 @@ class Synced(models.Model):
 
     class Meta:
         abstract = True
+
+    def changed_at(self):
+        """When the row last changed after it was first written (every change to it or its
+        children saves or touches the row), or None if it never did: a row as an import first
+        wrote it says nothing of when its content changed."""
+        if self.updated_at and self.created_at and self.updated_at - self.created_at > datetime.timedelta(seconds=1):
+            return self.updated_at
+        return None
 
 
 # Episodes newest first: season, then number, both descending, those without one after the
@@ -313,6 +327,11 @@ class Episode(Synced):
         if self.released_at:
             return self.released_at.date()
         return self.date_added
+
+    def content_changed_at(self):
+        """When what the page shows last changed: the last change after the episode was first
+        written, else the day it came out (noon UTC); None when neither is known."""
+        return self.changed_at() or at_noon(self.published_on)
 
     def make_guid(self):
         seed = (
