@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 
+from episodes import lineids
 from episodes.links import is_url
 from episodes.models import (
     EPISODE_CHILDREN,
@@ -277,13 +278,15 @@ CHILD_COLUMNS = {
     PlatformLink: ("episode_id", "platform", "url", "position"),
     QuotableClip: ("episode_id", "position", "keys", *CLIP_KEYS.values()),
     Section: ("episode_id", "position", "title"),
-    TranscriptLine: ("episode_id", "position", "text", "speaker", "sec", "time", "keys"),
+    TranscriptLine: ("episode_id", "position", "text", "speaker", "sec", "time", "keys", "uid"),
 }
 assert set(CHILD_COLUMNS) == set(EPISODE_CHILDREN.values()), "every child table is written"
 
 
-def child_rows(pk, parsed, guest_ids):
-    """(model, columns, rows) of an episode's children, the transcript lines last."""
+def child_rows(pk, parsed, guest_ids, previous_lines=None):
+    """(model, columns, rows) of an episode's children, the transcript lines last.
+    ``previous_lines``: (uid, text, speaker, sec) of the lines these replace, whose uids carry
+    over to the lines they became (see ``episodes.lineids``)."""
     sections, lines = [], []
     for position, item in enumerate(parsed.items):
         if item[0] == "header":
@@ -291,6 +294,9 @@ def child_rows(pk, parsed, guest_ids):
         else:
             _, text, who, sec, when, keys = item
             lines.append((pk, position, text, who, sec, when, keys))
+    content = [(text, who, sec) for _, _, text, who, sec, _, _ in lines]
+    uids = lineids.content_uids(content) if previous_lines is None else lineids.carry(previous_lines, content)
+    lines = [(*line, uid) for line, uid in zip(lines, uids)]
     clips = [
         (pk, i, " ".join(clip), *(clip.get(key, "" if key in ("name", "url") else None) for key in CLIP_KEYS))
         for i, clip in enumerate(parsed.clips)

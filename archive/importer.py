@@ -14,7 +14,7 @@ from django.db import DatabaseError, OperationalError, connection, transaction
 
 from episodes import addresses
 from episodes.caching import content_changed_now
-from episodes.models import EPISODE_CHILDREN, Episode, Guest, lock_rows
+from episodes.models import EPISODE_CHILDREN, Episode, Guest, TranscriptLine, lock_rows
 
 from . import batch, documents, pruning, renames, workers
 from .documents import DocumentError
@@ -290,13 +290,19 @@ class Importer:
             for attr, value in columns.items():
                 setattr(episode, attr, value)
             episode.save()
+            previous_lines = list(
+                TranscriptLine.objects.filter(episode=episode)
+                .order_by("position")
+                .values_list("uid", "text", "speaker", "sec")
+            )
             for model in EPISODE_CHILDREN.values():
                 model.objects.filter(episode=episode).delete()
             status = Status.UPDATED if renamed is None else Status.RENAMED
         else:
             episode = Episode.objects.create(**columns)
             status = Status.CREATED
-        for model, child_columns, rows in child_rows(episode.pk, parsed, self.guest_ids):
+            previous_lines = None
+        for model, child_columns, rows in child_rows(episode.pk, parsed, self.guest_ids, previous_lines):
             self.writer.insert(model, child_columns, rows)
         return status, [columns.get("image", "")]
 

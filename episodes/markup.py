@@ -50,7 +50,8 @@ URL_SCHEMES = {"http", "https", "mailto"}
 # its own line, or after plain text) would otherwise be shown as text.
 _LEFTOVER_IAL = re.compile(r"\{:[^{}\n]*\}")
 _CODE = re.compile(r"(<pre>.*?</pre>|<code>.*?</code>)", re.DOTALL)
-_LINE_ID = re.compile(r"line-\d+")  # the form of a transcript line's id on an episode page
+# The form of a transcript line's ids on an episode page: its uid's, and its position's.
+_LINE_ID = re.compile(r"line-[a-z0-9]+")
 # A heading's tag in sanitized HTML, where every "<" in text or in an attribute value is escaped.
 _HEADING_TAG = re.compile(r"<(/?)h([1-6])(?=[\s>])")
 # A show-notes body sits under the page's h2 "Show notes".

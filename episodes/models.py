@@ -12,6 +12,7 @@ import uuid
 from django.db import models
 from django.urls import reverse
 
+from . import lineids
 from .images import ImageFile
 from .timecodes import time_label
 
@@ -173,7 +174,9 @@ class EpisodeQuerySet(models.QuerySet):
             models.Prefetch("sections", queryset=Section.objects.only("id", "episode_id", "position", "title")),
             models.Prefetch(
                 "lines",
-                queryset=TranscriptLine.objects.only("id", "episode_id", "position", "text", "speaker", "sec", "time"),
+                queryset=TranscriptLine.objects.only(
+                    "id", "episode_id", "position", "text", "speaker", "sec", "time", "uid"
+                ),
             ),
         )
 
@@ -429,6 +432,8 @@ class TranscriptLine(models.Model):
     sec = models.PositiveIntegerField("second", null=True, blank=True)
     time = models.CharField(max_length=20, blank=True, help_text="As written, e.g. 12:34.")
     keys = models.CharField(max_length=40, blank=True, editable=False, help_text="The file's key order.")
+    # What the line's link holds; it outlives edits of the line and of the lines around it.
+    uid = models.CharField(max_length=12, default=lineids.new_uid, editable=False)
 
     class Meta:
         ordering = ["position"]

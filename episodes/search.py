@@ -165,7 +165,7 @@ class Backend:
 
 def _line_hit(line):
     return LineHit(
-        anchor=line_anchor(line.position),
+        anchor=line_anchor(line.uid),
         speaker=speaker_name(line.speaker),
         time=time_label(line.sec, line.time),
         excerpt=highlighted(line.excerpt),
@@ -213,7 +213,7 @@ class PostgresBackend(Backend):
                 max_fragments=2,
                 fragment_delimiter=" … ",
             ),
-        ).only("id", "episode_id", "position", "speaker", "sec", "time")
+        ).only("id", "episode_id", "position", "speaker", "sec", "time", "uid")
 
     def highlight_title(self, title, query):
         # Titles are short: the plain marker shows the words as typed, which is enough there.
@@ -256,7 +256,9 @@ class SimpleBackend(Backend):
 
     def excerpts(self, lines, query):
         found = list(
-            lines.annotate(rank=Value(1.0)).only("id", "episode_id", "position", "text", "speaker", "sec", "time")
+            lines.annotate(rank=Value(1.0)).only(
+                "id", "episode_id", "position", "text", "speaker", "sec", "time", "uid"
+            )
         )
         words = terms(query)
         for line in found:

@@ -31,9 +31,14 @@ def speaker_name(who):
     return (who or "").strip().rstrip(":").strip()
 
 
-def line_anchor(position):
-    """The id of a line on its episode page: its place in the transcript, so it stays put
-    however many lines share a second or lack one."""
+def line_anchor(uid):
+    """The id of a line on its episode page, which its links hold: its uid, which outlives
+    edits of the line and of the lines around it (see ``lineids``)."""
+    return f"line-{uid}"
+
+
+def position_anchor(position):
+    """The id links of old hold: the line's place in the transcript (the line there now)."""
     return f"line-{position}"
 
 
@@ -45,6 +50,7 @@ def one_line(text):
 class Line:
     anchor: str
     position: int
+    uid: str
     speaker: str
     text: str
     seconds: int | None  # when the line starts (its sec); None for an untimed line
@@ -54,6 +60,10 @@ class Line:
     @property
     def is_timed(self):
         return self.seconds is not None
+
+    @property
+    def position_anchor(self):
+        return position_anchor(self.position)
 
 
 @dataclass
@@ -115,7 +125,8 @@ class Transcript:
     @property
     def anchors(self):
         """Every id the transcript puts on the page, and the page's own fixed ones."""
-        return PAGE_ANCHORS | {section.anchor for section in self.sections} | {line.anchor for line in self.lines}
+        lines = {anchor for line in self.lines for anchor in (line.anchor, line.position_anchor)}
+        return PAGE_ANCHORS | {section.anchor for section in self.sections} | lines
 
     @property
     def blocks(self):
@@ -189,8 +200,9 @@ class Transcript:
 
 def _line(row):
     return Line(
-        anchor=line_anchor(row.position),
+        anchor=line_anchor(row.uid),
         position=row.position,
+        uid=row.uid,
         speaker=speaker_name(row.speaker),
         text=row.text,
         seconds=row.sec,

@@ -309,8 +309,8 @@ def test_search_finds_a_real_line_and_links_to_it(archive, client):
     line = max(episode.lines.exclude(sec=None), key=lambda line: len(set(line.text.split())))
     words = sorted((w.strip(".,?!\"'’“”()") for w in line.text.split()), key=len, reverse=True)[:3]
     page = get_page(client, "/search/?" + urlencode({"q": " ".join(words)}))
-    target = f"{episode.get_absolute_url()}#line-{line.position}"
+    target = f"{episode.get_absolute_url()}#line-{line.uid}"
     assert target in page.hrefs(), words
     assert page.find("mark") or "<mark>" in page.raw
     episode_page = get_page(client, episode.get_absolute_url())
-    assert f"line-{line.position}" in episode_page.ids
+    assert f"line-{line.uid}" in episode_page.ids

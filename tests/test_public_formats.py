@@ -100,7 +100,9 @@ def test_vtt_escapes_and_names_voices(episode, client):
     text = response.content.decode()
     cues = check_vtt(text)
     assert cues[1][2] == "<v Alexey>Welcome --&gt; everyone &amp; all &lt;b&gt;here&lt;/b&gt;."
-    assert "line-1\n00:00:10.000 --> " in text
+    # A cue is named by its line's link, which outlives edits.
+    uid = episode.lines.get(position=1).uid
+    assert f"line-{uid}\n00:00:10.000 --> " in text
 
 
 def test_srt(episode, client):
