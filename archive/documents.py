@@ -131,19 +131,20 @@ def parse(raw: bytes) -> Document:
 def write_back(source, synced_digest, data, body, reformat=False):
     """(file text, content digest) for a document last synced as ``source``: the source itself
     when the content is unchanged, else PyYAML's dump in the file's own style (unicode written as
-    is, or escaped when the source was pure ASCII), inside the source's own delimiters."""
+    is, or escaped when the source's front matter was pure ASCII: the Markdown body below it is
+    no sign of how its YAML was written), inside the source's own delimiters."""
     content = digest(data, body)
     if not reformat and source and content == synced_digest:
         return source, content
-    head, closing = "---\n", "---\n"
+    head, front, closing = "---\n", source, "---\n"
     if source:
         try:
-            head, _, closing, _ = split(source)
+            head, front, closing, _ = split(source)
         except DocumentError:
             pass
     if not closing.endswith("\n") and body:
         closing += "\n"
-    allow_unicode = not source or not source.isascii()
+    allow_unicode = not source or not front.isascii()
     return Document(data, body, head, closing).render(allow_unicode=allow_unicode), content
 
 
