@@ -21,18 +21,13 @@ def new_uid():
     return "".join(secrets.choice(ALPHABET) for _ in range(LENGTH))
 
 
-def _letters(digest):
-    number = int.from_bytes(digest, "big")
-    chars = []
-    for _ in range(LENGTH):
-        number, index = divmod(number, len(ALPHABET))
-        chars.append(ALPHABET[index])
-    return "".join(chars)
+# Each byte of a digest picks a letter (a byte's 256 values over 24 letters: near enough even).
+_LETTER_OF_BYTE = bytes(ord(ALPHABET[value % len(ALPHABET)]) for value in range(256))
 
 
 def content_uid(text, who, sec, occurrence=0):
     key = f"{text}\x1f{who}\x1f{'' if sec is None else sec}\x1f{occurrence}".encode()
-    return _letters(hashlib.blake2b(key, digest_size=8).digest())
+    return hashlib.blake2b(key, digest_size=LENGTH).digest().translate(_LETTER_OF_BYTE).decode()
 
 
 def content_uids(lines, taken=()):
