@@ -24,6 +24,10 @@ pytestmark = [pytest.mark.django_db, pytest.mark.corpus]
 CONTENT_MODELS = (Guest, Episode, Appearance, PlatformLink, QuotableClip, Section, TranscriptLine)
 # What the database keeps about a row, or a row keeps to recognise its file: not content.
 NOT_CONTENT = {"id", "created_at", "updated_at", "source", "source_sha256", "synced_digest"}
+# What the files have no key for, which the database's own backup keeps: the audio from the
+# host's feed, and a line's uid (made from its content again on a restore from files, so only a
+# line edited in the CMS gets a new one). An episode's guid is made again as it was made first.
+NOT_IN_FILES = {"uid", "audio_url", "audio_length", "audio_type", "audio_duration", "released_at", "audio_set_by"}
 # Compared otherwise: the parent by nesting, the position by the order of the list, and the key
 # order a row records for its file (layout's "keys" and "ids", a line's or a clip's "keys") by the
 # order of the file that export writes from it: a row made in the CMS has recorded none yet, and
@@ -35,7 +39,7 @@ ORDER_IN_LAYOUT = ("keys", "ids")
 def content_fields(model):
     """Every column but ids, timestamps and sync bookkeeping: a column added later is compared
     without this test having to know about it."""
-    return [field for field in model._meta.concrete_fields if field.name not in NOT_CONTENT | ELSEWHERE]
+    return [field for field in model._meta.concrete_fields if field.name not in NOT_CONTENT | ELSEWHERE | NOT_IN_FILES]
 
 
 def plain(field, value):
