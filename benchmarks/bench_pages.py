@@ -4,8 +4,9 @@
     python benchmarks/bench_pages.py ../shared/corpus/2026-06   # a site root, imported into a scratch SQLite
 
 Prints the median render time of the largest published episode (most transcript lines), its
-page size and its query count, and the same for the smallest as the baseline: the ratio shows
-how the page's cost grows with its transcript while its query count stays the same.
+page size (and in gzip, as browsers are sent it) and its query count, and the same for the
+smallest as the baseline: the ratio shows how the page's cost grows with its transcript while
+its query count stays the same.
 """
 
 import argparse
@@ -64,7 +65,11 @@ def measure(client, url, runs):
         times.append(time.perf_counter() - started)
     with CaptureQueriesContext(connection) as queries:
         client.get(url)
-    return statistics.median(times), len(response.content), len(queries)
+    count = len(queries)  # before the next request, which empties the query log
+    # What a browser is sent (it asks for gzip); the times above are for a client that does not.
+    packed = client.get(url, HTTP_ACCEPT_ENCODING="gzip")
+    assert packed.get("Content-Encoding") == "gzip", (url, packed.get("Content-Encoding"))
+    return statistics.median(times), len(response.content), len(packed.content), count
 
 
 def main():
@@ -86,11 +91,11 @@ def main():
         client = Client()
         results = {}
         for name, episode in (("largest", largest), ("smallest", smallest)):
-            median, size, queries = measure(client, episode.get_absolute_url(), args.runs)
+            median, size, packed, queries = measure(client, episode.get_absolute_url(), args.runs)
             results[name] = median
             print(
                 f"{name:8} {episode.slug} ({episode.lines_count} lines): "
-                f"median {median * 1000:.1f} ms over {args.runs} runs, {size:,} bytes, {queries} queries"
+                f"median {median * 1000:.1f} ms over {args.runs} runs, {size:,} bytes ({packed:,} in gzip), {queries} queries"
             )
         print(f"ratio largest/smallest: {results['largest'] / results['smallest']:.2f}")
     finally:

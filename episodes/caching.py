@@ -16,6 +16,18 @@ restore included), and the importer.
 A page is keyed on the query parameters its view reads, and on no other: a tracker's
 ``?utm_source=`` or a random ``?x=`` gets the cached page instead of storing one more copy.
 
+Every page is kept twice, as made and in gzip (``podcast.compression``), each under a key of
+its own, so that a visit reads only the copy it is sent: compressed once, when stored, never per
+request. The two are one page under one version: the plain one's ETag is ``"<version>"``, the
+compressed one's ``W/"<version>"`` (other bytes, the same content), and either one revalidates
+either copy, since If-None-Match compares ETags weakly.
+
+The version also dates the page: ``Last-Modified`` is the second it was made (``changed_at``),
+and If-Modified-Since is answered by it when the client sends no ETag. For that to be sound no
+two versions share a second: a version made within a second of the one before is dated a second
+after it. A date that is still ahead of this server's clock (after a burst of changes) is not
+sent at all, as HTTP asks; the ETag still is.
+
 While the database cannot be reached, the version cannot be read: a page cached under the last
 version seen (by this process, or by any app server, through the cache) is served as it is,
 and anything else is left to ``podcast.resilience``, which answers 503.
@@ -23,18 +35,24 @@ and anything else is left to ``podcast.resilience``, which answers 503.
 
 import hashlib
 import threading
+import time
+from datetime import timedelta
 from functools import wraps
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import DateTimeField, F, Value
+from django.db.models.functions import Greatest
 from django.db.models.signals import post_delete, post_save
+from django.http import HttpResponse
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.cache import get_conditional_response, patch_cache_control
+from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
+from django.utils.http import http_date, parse_http_date_safe
 
+from podcast.compression import MIN_SIZE, accepts_gzip, gzip_body, is_text
 from podcast.resilience import DATABASE_UNAVAILABLE
 
 from .models import EPISODE_CHILDREN, ContentVersion, Episode, Guest
@@ -42,14 +60,25 @@ from .models import EPISODE_CHILDREN, ContentVersion, Episode, Guest
 CONTENT_MODELS = (Guest, Episode, *EPISODE_CHILDREN.values())
 
 
-def current_version():
-    """A token naming the content as it is now (one indexed one-row query)."""
+def _version():
+    """The content as it is now (one indexed one-row query): a token naming it, and the second
+    it was made in (a Unix time), or None."""
     row = ContentVersion.objects.filter(pk=1).values_list("number", "changed_at").first()
     if row is None:
-        return "0"
+        return "0", None
     number, changed_at = row
     # The time as well as the number: a database emptied and filled again restarts the number.
-    return f"{number}.{int(changed_at.timestamp() * 1_000_000):x}"
+    return f"{number}.{int(changed_at.timestamp() * 1_000_000):x}", int(changed_at.timestamp())
+
+
+def current_version():
+    """A token naming the content as it is now."""
+    return _version()[0]
+
+
+def _sendable(last_modified):
+    """The version's date as Last-Modified may give it: never later than the clock says."""
+    return last_modified if last_modified is not None and last_modified <= time.time() else None
 
 
 # How many times this thread has moved the version: AdminWritesMiddleware moves it only for
@@ -60,13 +89,17 @@ _bumps = threading.local()
 def _bump():
     _bumps.count = getattr(_bumps, "count", 0) + 1
     now = timezone.now()
-    if ContentVersion.objects.filter(pk=1).update(number=F("number") + 1, changed_at=now):
+    # Now, or a second after the version before, whichever is later, worked out by the UPDATE
+    # under the row's lock: a version's second (its Last-Modified) is one no other version has,
+    # even when a writer that took the time first commits last.
+    later = Greatest(Value(now, output_field=DateTimeField()), F("changed_at") + timedelta(seconds=1))
+    if ContentVersion.objects.filter(pk=1).update(number=F("number") + 1, changed_at=later):
         return
     try:
         with transaction.atomic():
             ContentVersion.objects.create(pk=1, number=1, changed_at=now)
     except IntegrityError:  # another process made it first
-        ContentVersion.objects.filter(pk=1).update(number=F("number") + 1, changed_at=now)
+        ContentVersion.objects.filter(pk=1).update(number=F("number") + 1, changed_at=later)
 
 
 def content_changed_now():
@@ -137,6 +170,7 @@ class AdminWritesMiddleware:
 
 
 def _cache_key(request, version, query):
+    """The key of a page's copies, less the copy's name (``PLAIN`` or ``GZIP``)."""
     if query is None:
         kept = sorted(request.GET.lists())
     else:
@@ -144,6 +178,10 @@ def _cache_key(request, version, query):
     url = f"{request.scheme}://{request.get_host()}{request.path}?{urlencode(kept, doseq=True)}"
     return f"page:{version}:{hashlib.sha256(url.encode()).hexdigest()}"
 
+
+# The two copies of a page: as made, and in gzip (the plain one again when gzip would not make it
+# smaller, so that a page too small to compress is not made again for every client that asks).
+PLAIN, GZIP = ":plain", ":gzip"
 
 # The content version last seen, for when the database cannot be asked: in the cache, stored with
 # every page (so any app server finds the newest pages, even one that had not seen their version),
@@ -157,28 +195,36 @@ def _seen(version):
     _last_version = version
 
 
-def _kept_copy(request, query):
+def _kept_copy(request, query, compressed):
     """The page cached under the last version seen, or None. It goes out as it was made, with
-    the ETag of the version it was made from: whoever keeps it asks again with that ETag, and
-    gets the current page once the database answers and the version has moved."""
+    the ETag and the date of the version it was made from: whoever keeps it asks again with
+    them, and gets the current page once the database answers and the version has moved."""
     for version in dict.fromkeys((cache.get(LAST_VERSION_KEY), _last_version)):
-        response = cache.get(_cache_key(request, version, query)) if version else None
-        if response is not None:
-            etag = f'"{version}"'
-            not_modified = get_conditional_response(request, etag=etag)
-            response = _revalidate(response if not_modified is None else not_modified, etag)
-            # For people and logs: made before the database went out of reach.
-            response["X-Cache-Status"] = "STALE"
-            return response
+        if not version:
+            continue
+        key = _cache_key(request, version, query)
+        # A client that takes gzip takes the plain copy too, if that is the one still kept.
+        for copy in (GZIP, PLAIN) if compressed else (PLAIN,):
+            response = cache.get(key + copy)
+            if response is not None:
+                last_modified = parse_http_date_safe(response.get("Last-Modified", ""))
+                not_modified = get_conditional_response(
+                    request, etag=response.get("ETag"), last_modified=last_modified, response=response
+                )
+                response = response if not_modified is None else not_modified
+                # For people and logs: made before the database went out of reach.
+                response["X-Cache-Status"] = "STALE"
+                return response
     return None
 
 
 def cached_page(view, query=None):
-    """Serve a public view from the cache, with the content version as its ETag.
+    """Serve a public view from the cache, with the content version as its ETag and its date as
+    Last-Modified, compressed for the clients that take gzip.
 
     Staff are never served from nor stored in the cache: they preview drafts. Only complete
-    200 responses that did not ask to stay private are stored. ``PAGE_CACHE_SECONDS = 0`` turns
-    the cache off; conditional GET still works then.
+    200 responses that did not ask to stay private nor set a cookie are stored. ``PAGE_CACHE_SECONDS
+    = 0`` turns the cache off; conditional GET and compression still work then.
 
     ``query`` names the query parameters the view reads, the only ones its cache key holds
     (``urls`` gives them). Without it a page is keyed on its whole query string: a bigger cache,
@@ -190,40 +236,90 @@ def cached_page(view, query=None):
         if request.method not in ("GET", "HEAD") or request.user.is_authenticated:
             return view(request, *args, **kwargs)
         timeout = settings.PAGE_CACHE_SECONDS
+        compressed = accepts_gzip(request)
         try:
-            version = current_version()
+            version, changed = _version()
         except DATABASE_UNAVAILABLE:
-            kept = _kept_copy(request, query) if timeout else None
+            kept = _kept_copy(request, query, compressed) if timeout else None
             if kept is None:
                 raise
             return kept
         if timeout:
             _seen(version)
-        etag = f'"{version}"'
-        not_modified = get_conditional_response(request, etag=etag)
+        last_modified = _sendable(changed)
+        not_modified = get_conditional_response(request, etag=f'"{version}"', last_modified=last_modified)
         if not_modified is not None:
-            return _revalidate(not_modified, etag)
+            return _not_modified(not_modified, version, last_modified, compressed)
         key = _cache_key(request, version, query)
-        response = cache.get(key) if timeout else None
+        # The hit: one read of the one copy this client is sent, which has every header already.
+        response = cache.get(key + (GZIP if compressed else PLAIN)) if timeout else None
         if response is None:
             response = view(request, *args, **kwargs)
             if hasattr(response, "render") and callable(response.render):
                 response = response.render()
-            if response.status_code != 200 or response.streaming or "private" in response.get("Cache-Control", ""):
+            if not _storable(response):
                 return response
-            # One piece: the feed is written in thousands of small ones, which the server would
-            # otherwise send one system call each, cached or not.
-            response.content = response.content
+            plain, packed = _copies(response, version, last_modified, compress=bool(timeout) or compressed)
             if timeout:
-                cache.set_many({key: response, LAST_VERSION_KEY: version}, timeout)
-        return _revalidate(response, etag)
+                cache.set_many(
+                    {key + PLAIN: plain, key + GZIP: plain if packed is None else packed, LAST_VERSION_KEY: version},
+                    timeout,
+                )
+            response = packed if compressed and packed is not None else plain
+        elif last_modified is not None and "Last-Modified" not in response:
+            # Stored while its version's date was still ahead of the clock; it no longer is.
+            response["Last-Modified"] = http_date(last_modified)
+        return response
 
     cached_view.query_parameters = query
     return cached_view
 
 
-def _revalidate(response, etag):
-    response["ETag"] = etag
+def _storable(response):
+    return (
+        response.status_code == 200
+        and not response.streaming
+        and "private" not in response.get("Cache-Control", "")
+        and not response.cookies
+    )
+
+
+def _validators(response, version, last_modified, weak=False):
+    response["ETag"] = f'W/"{version}"' if weak else f'"{version}"'
+    if last_modified is not None:
+        response["Last-Modified"] = http_date(last_modified)
     # Anyone may keep a copy, but must ask again before using it: the ETag makes that cheap.
     patch_cache_control(response, public=True, no_cache=True)
+
+
+def _copies(response, version, last_modified, compress):
+    """The page as sent, and in gzip (or None: not text, too small, or not asked for), each with
+    all its headers, ready to be stored and sent as they are."""
+    # One piece: the feed is written in thousands of small ones, which the server would
+    # otherwise send one system call each, cached or not.
+    content = response.content = response.content
+    # The version dates every page; a date of the view's own (the syndication framework's
+    # newest item, the sitemap's newest change) misses changes to anything older.
+    del response["Last-Modified"]
+    _validators(response, version, last_modified)
+    response["Content-Length"] = str(len(content))
+    if not is_text(response.get("Content-Type", "")) or len(content) < MIN_SIZE:
+        return response, None
+    patch_vary_headers(response, ("Accept-Encoding",))
+    body = gzip_body(content) if compress else None
+    if body is None or len(body) >= len(content):
+        return response, None
+    packed = HttpResponse(body, status=response.status_code)
+    for name, value in response.items():
+        packed[name] = value
+    packed["Content-Encoding"] = "gzip"
+    packed["Content-Length"] = str(len(body))
+    packed["ETag"] = f'W/"{version}"'
+    return response, packed
+
+
+def _not_modified(response, version, last_modified, compressed):
+    # The headers a 200 would have had that a cache keeps (RFC 9110, 15.4.5).
+    _validators(response, version, last_modified, weak=compressed)
+    patch_vary_headers(response, ("Accept-Encoding",))
     return response

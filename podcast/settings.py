@@ -59,6 +59,9 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "podcast.security.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # gzip for the text the page cache did not compress already (podcast/compression.py says
+    # why that is safe from BREACH); below WhiteNoise, whose files come compressed beforehand.
+    "podcast.compression.CompressionMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -132,6 +135,9 @@ MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
 # Media files answered by the app itself: on for local work; in production the proxy or the
 # object store serves them.
 SERVE_MEDIA = env_bool("SERVE_MEDIA", default=DEBUG)
+# How long a browser or a CDN may use a media file before asking again (a 304 when unchanged). A
+# cover replaced under the same name shows everywhere within this time.
+MEDIA_CACHE_SECONDS = int(os.environ.get("MEDIA_CACHE_SECONDS", "3600"))
 
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -158,6 +164,8 @@ if os.environ.get("MEDIA_STORAGE", "filesystem") == "s3":
             # Episode covers and portraits are public: plain, cacheable URLs.
             "querystring_auth": False,
             "file_overwrite": True,
+            # The store answers conditional GETs itself; this tells browsers and CDNs how long to keep.
+            "object_parameters": {"CacheControl": f"public, max-age={MEDIA_CACHE_SECONDS}"},
             # A store that does not answer costs an import a warning per image, and a request a
             # few seconds, not a worker held for botocore's minutes of retries.
             "client_config": S3ClientConfig(connect_timeout=2, read_timeout=10, retries={"max_attempts": 2}),
@@ -205,7 +213,8 @@ else:
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-            "OPTIONS": {"MAX_ENTRIES": int(os.environ.get("CACHE_MAX_ENTRIES", "1000"))},
+            # Two entries a page: as made, and in gzip.
+            "OPTIONS": {"MAX_ENTRIES": int(os.environ.get("CACHE_MAX_ENTRIES", "2000"))},
         }
     }
 # How long a cached page is kept; any change replaces it at once anyway. 0 turns the cache off.

@@ -4,15 +4,8 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
 from django.views.generic.base import RedirectView
-from django.views.static import serve
 
-from .security import media_headers
-
-
-def serve_media(request, path, document_root):
-    """A media file, with the headers that keep it from acting as a page of the site (see
-    ``security.media_headers``)."""
-    return media_headers(serve(request, path, document_root=document_root))
+from .media import serve_media
 
 
 def media_urls():

@@ -7,6 +7,7 @@ DEBUG off, persistent connections with ``CONN_MAX_AGE=60``, Redis as the page ca
 stops and starts that cluster; the shared PostgreSQL is never touched.
 """
 
+import gzip
 import os
 import subprocess
 import sys
@@ -114,6 +115,25 @@ def test_a_cached_page_is_still_served_while_the_database_is_down(site):
         assert during.body == before.body
         assert during.headers["ETag"] == before.headers["ETag"]
         assert during.headers["X-Cache-Status"] == "STALE"
+
+
+def test_a_cached_page_is_still_served_compressed_while_the_database_is_down(site):
+    gzip_only = {"Accept-Encoding": "gzip"}
+    plain, before = site.get(EPISODE), site.get(EPISODE, gzip_only)
+    assert before.status == 200 and before.headers["Content-Encoding"] == "gzip", f"{before!r}{site.logs()}"
+    site.database.stop()
+    for _ in range(4):  # whichever worker answers
+        during = site.get(EPISODE, gzip_only)
+        assert during.status == 200, f"{during!r}\n{during.text[:500]}{site.logs()}"
+        assert during.headers["Content-Encoding"] == "gzip" and during.headers["X-Cache-Status"] == "STALE"
+        assert during.body == before.body and gzip.decompress(during.body) == plain.body
+        assert during.headers["ETag"] == before.headers["ETag"] == "W/" + plain.headers["ETag"]
+        assert during.headers["Last-Modified"] == plain.headers["Last-Modified"]
+        for validator in (
+            {"If-None-Match": plain.headers["ETag"]},
+            {"If-Modified-Since": plain.headers["Last-Modified"]},
+        ):
+            assert site.get(EPISODE, {**gzip_only, **validator}).status == 304, validator
 
 
 def test_a_page_not_in_the_cache_is_the_503_page_with_retry_after(site):
