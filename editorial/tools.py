@@ -1,5 +1,6 @@
 """The editors' pages beyond the change form: find and replace, renaming a speaker, downloading an
-episode's file and uploading files, as views of the episode admin (``EpisodeTools``)."""
+episode's file, uploading files and the archive's health, as views of the episode admin
+(``EpisodeTools``)."""
 
 from django.contrib import messages
 from django.contrib.admin.utils import unquote
@@ -11,7 +12,7 @@ from django.urls import path, reverse
 
 from episodes.models import Episode
 
-from . import findreplace, speakers
+from . import findreplace, health, speakers
 from . import upload as transfer
 from .forms import RenameSpeakerForm, UploadForm
 
@@ -28,6 +29,7 @@ class EpisodeTools:
         return [
             path("find-replace/", view(self.find_replace_view), name="episodes_episode_find_replace"),
             path("upload/", view(self.upload_view), name="episodes_episode_upload"),
+            path("health/", view(self.health_view), name="episodes_episode_health"),
             path("<path:object_id>/download/", view(self.download_view), name="episodes_episode_download"),
             path(
                 "<path:object_id>/rename-speaker/",
@@ -38,6 +40,13 @@ class EpisodeTools:
 
     def _context(self, request, title, **extra):
         return {**self.admin_site.each_context(request), "opts": self.opts, "title": title, **extra}
+
+    def health_view(self, request):
+        if not self.has_view_or_change_permission(request):
+            raise PermissionDenied
+        kinds = health.archive_health()
+        context = self._context(request, "Archive health", kinds=kinds, total=sum(len(kind.entries) for kind in kinds))
+        return TemplateResponse(request, "admin/episodes/episode/health.html", context)
 
     def download_view(self, request, object_id):
         episode = get_object_or_404(Episode, pk=unquote(object_id))

@@ -1,0 +1,103 @@
+"""The archive's health over the rows: ``archive.health``'s checks run over every episode and
+person in the database, read in a handful of queries, each problem with the address of the
+place an editor fixes it (a transcript's line or section is its row in the transcript editor).
+
+Speakers are judged by the admin's rule (``speakers.episode_speakers``): the hosts
+``settings.PODCAST_HOSTS`` names, else the archive's busiest speaker, which ``check_archive``
+does not guess (it leaves speakers unjudged then).
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django.urls import reverse
+
+from archive import health
+from episodes.metadata import stored_file
+from episodes.models import Episode, Guest, PlatformLink, Section, TranscriptLine
+
+from .speakers import episode_speakers
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One problem as the health page lists it."""
+
+    finding: health.Finding
+    name: str  # the episode's or the person's
+    url: str
+
+    @property
+    def where(self):
+        return "" if self.finding.position is None else f"transcript item {self.finding.position + 1}"
+
+
+def transcripts(episode_ids):
+    """{episode id: items} as ``archive.health`` reads them, in the transcript editor's order
+    (by position, a header before a line at the same position), so an item's place is its row."""
+    merged = defaultdict(list)
+    for episode_id, position, title in Section.objects.filter(episode_id__in=episode_ids).values_list(
+        "episode_id", "position", "title"
+    ):
+        merged[episode_id].append((position, False, ("header", title)))
+    lines = TranscriptLine.objects.filter(episode_id__in=episode_ids).values_list(
+        "episode_id", "position", "text", "speaker", "sec", "time"
+    )
+    for episode_id, position, text, speaker, sec, time in lines:
+        merged[episode_id].append((position, True, ("line", text, speaker, sec, time)))
+    return {
+        episode_id: [item for *_, item in sorted(entries, key=lambda e: e[:2])]
+        for episode_id, entries in merged.items()
+    }
+
+
+def _present(field_file):
+    return (field_file.name, bool(stored_file(field_file))) if field_file else ("", True)
+
+
+def person_entries():
+    entries = []
+    for guest in Guest.objects.only("pk", "short", "title", "picture").order_by("short"):
+        url = reverse("admin:episodes_guest_change", args=[guest.pk])
+        found = health.check(health.Subject(images=[_present(guest.picture)]))
+        entries += [Entry(finding, guest.title or guest.short, url) for finding in found]
+    return entries
+
+
+def episode_entries():
+    episodes = list(Episode.objects.only("pk", "slug", "title", "image").order_by("slug"))
+    ids = [episode.pk for episode in episodes]
+    items = transcripts(ids)
+    links = defaultdict(list)
+    for episode_id, platform, url in (
+        PlatformLink.objects.filter(episode_id__in=ids)
+        .order_by("position")
+        .values_list("episode_id", "platform", "url")
+    ):
+        links[episode_id].append((platform, url))
+    speakers = episode_speakers(ids)
+    entries = []
+    for episode in episodes:
+        subject = health.Subject(items.get(episode.pk, []), links[episode.pk], [_present(episode.image)])
+        subject.speakers = speakers[episode.pk]
+        url = reverse("admin:episodes_episode_change", args=[episode.pk])
+        for finding in health.check(subject):
+            anchor = "" if finding.position is None else f"#t-row-{finding.position}"
+            entries.append(Entry(finding, episode.title, url + anchor))
+    return entries
+
+
+@dataclass
+class Kind:
+    code: str
+    label: str
+    entries: list
+
+
+def archive_health():
+    """The archive's problems by kind, every kind listed in ``archive.health.KINDS``' order
+    (people's first, then episodes', each in order of their file names)."""
+    by_kind = defaultdict(list)
+    for entry in person_entries() + episode_entries():
+        by_kind[entry.finding.kind].append(entry)
+    return [Kind(code, label, by_kind[code]) for code, label in health.KINDS.items() if code != health.UNREADABLE]
