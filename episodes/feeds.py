@@ -13,6 +13,7 @@ these takes the date of the episode before it (by season and number), so that th
 go newest first by those dates, keep the show's order. Its guid is ``Episode.guid``.
 """
 
+import datetime
 import mimetypes
 import uuid
 from urllib.parse import urljoin
@@ -24,7 +25,7 @@ from django.urls import reverse
 from django.utils.feedgenerator import Rss201rev2Feed
 
 from . import markup, site
-from .models import EPISODE_CARD_FIELDS, Episode, Guest, QuotableClip, at_noon
+from .models import EPISODE_CARD_FIELDS, ContentVersion, Episode, Guest, QuotableClip, at_noon
 from .timecodes import parse_duration
 from .transcripts import FORMATS, TranscriptFacts
 
@@ -51,6 +52,13 @@ class PodcastRss(Rss201rev2Feed):
 
     def rss_attributes(self):
         return {**super().rss_attributes(), "xmlns:itunes": ITUNES_NAMESPACE, "xmlns:podcast": PODCAST_NAMESPACE}
+
+    def latest_post_date(self):
+        # With no item to date it, the framework would say "now", which differs from one
+        # process to the next under the same ETag: the content's last change says the same.
+        if any(item.get("updateddate") or item.get("pubdate") for item in self.items):
+            return super().latest_post_date()
+        return (self.feed.get("show") or {}).get("changed_at") or datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC)
 
     def add_root_elements(self, handler):
         super().add_root_elements(handler)
@@ -179,6 +187,7 @@ class EpisodesFeed(Feed):
                 "explicit": _setting("PODCAST_EXPLICIT", False),
                 "locked": _setting("PODCAST_LOCKED", True),
                 "hosts": hosts() if self.podcast else [],
+                "changed_at": ContentVersion.objects.filter(pk=1).values_list("changed_at", flat=True).first(),
             }
         }
 

@@ -3,6 +3,7 @@
 
 import http.server
 import threading
+import time
 
 import feedparser
 import pytest
@@ -10,6 +11,7 @@ from django.core.management.base import CommandError
 
 from archive import hostfeed
 from archive.importer import Importer
+from episodes import caching
 from episodes.models import Episode
 from tests.admin_pages import change_form_data, change_url
 from tests.commands import run_import_feed as import_feed
@@ -180,3 +182,11 @@ def test_a_language_that_is_no_language_tag_is_a_settings_error(settings):
     assert "PODCAST_LANGUAGE is 'English please'" in error.msg
     settings.PODCAST_LANGUAGE = "pt-BR"
     assert check_settings() == []
+
+
+def test_a_feed_with_no_items_is_the_same_bytes_every_time(db, client):
+    caching.content_changed()
+    first = client.get("/podcast/feed.xml").content
+    assert b"<item>" not in first
+    time.sleep(1.1)
+    assert client.get("/podcast/feed.xml").content == first
