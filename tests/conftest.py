@@ -1,7 +1,10 @@
 import os
+import types
 from pathlib import Path
 
 import pytest
+
+import podcast.urls
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = Path(os.environ.get("PODCAST_CORPUS", ROOT.parent / "shared" / "corpus"))
@@ -53,3 +56,14 @@ def page_cache_off(settings):
     commit) would not move: pages are not cached, except in tests/test_caching.py, which turns
     the cache on and runs the commit callbacks."""
     settings.PAGE_CACHE_SECONDS = 0
+
+
+@pytest.fixture
+def media_client(client, settings, media_root):
+    """The client against the media URLs the app serves itself, over this test's media folder."""
+    urlconf = types.ModuleType("media_urlconf")
+    # First, so that they answer before the site's own media URLs (made for another folder).
+    urlconf.urlpatterns = podcast.urls.media_urls() + podcast.urls.urlpatterns
+    settings.ROOT_URLCONF = urlconf
+    media_root.mkdir(parents=True, exist_ok=True)
+    return client

@@ -23,7 +23,6 @@ from django.db import connection
 from django.utils import timezone
 from django.utils.http import http_date
 
-import podcast.urls
 from archive.importer import Importer
 from episodes import caching
 from episodes.models import ContentVersion, TranscriptLine
@@ -259,16 +258,6 @@ def _same_everywhere(servers, path):
 
 
 # --- media -------------------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def media_client(client, settings, media_root):
-    """The client against the media URLs the app serves itself, over this test's media folder."""
-    urlconf = types.ModuleType("media_urlconf")
-    urlconf.urlpatterns = podcast.urls.media_urls() + podcast.urls.urlpatterns
-    settings.ROOT_URLCONF = urlconf
-    media_root.mkdir(parents=True, exist_ok=True)
-    return client
 
 
 def write_image(media_root, name="images/podcast/cover.jpg", content=b"\xff\xd8\xff\xe0 a cover" * 40, when=None):

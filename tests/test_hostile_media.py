@@ -2,14 +2,12 @@
 content, and media is served so that nothing in it can act as a page of the site."""
 
 import io
-import types
 import zipfile
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-import podcast.urls
 from episodes.models import Episode, Guest
 from tests.admin_pages import change_form_data, change_url
 
@@ -119,17 +117,6 @@ def test_saving_an_episode_does_not_read_its_stored_cover(editor_client, archive
 
 
 # --- serving -------------------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def media_client(client, settings, media_root):
-    """The client against the media URLs the app serves itself, over this test's media folder."""
-    urlconf = types.ModuleType("media_urlconf")
-    # First, so that they answer before the site's own media URLs (made for another folder).
-    urlconf.urlpatterns = podcast.urls.media_urls() + podcast.urls.urlpatterns
-    settings.ROOT_URLCONF = urlconf
-    media_root.mkdir(parents=True, exist_ok=True)
-    return client
 
 
 @pytest.mark.parametrize("name", ["page.html", "drawing.svg", "notes.txt", "data.json", "no-extension"])
