@@ -1,5 +1,6 @@
-"""Who speaks in a transcript: the host (set in settings, or the archive's busiest speaker) and
-each episode's guests, matched on first name as transcripts write them; and renaming a speaker.
+"""Who speaks in a transcript, for editors: the host (set in settings, or the archive's busiest
+speaker) and each episode's guests, matched by the public pages' rule (``episodes.speakers``:
+the whole name, else the first name, as transcripts write them); and renaming a speaker.
 
 The rules here are shared by the change page, the change list and the tools that rewrite
 transcripts, so a speaker is judged the same way wherever an editor meets one.
@@ -12,7 +13,9 @@ from django.db import transaction
 from django.db.models import Count, Max
 
 from episodes import site
-from episodes.models import Appearance, Episode, Guest, TranscriptLine, lock_rows
+from episodes import speakers as cast
+from episodes.models import Appearance, Episode, TranscriptLine, lock_rows
+from episodes.speakers import Speakers, first_name
 from episodes.transcripts import speaker_name
 
 from . import history
@@ -58,42 +61,11 @@ def cached(name, compute, timeout=600):
 
 def hosts():
     """The host's names: those of the people ``settings.PODCAST_HOSTS`` names (by their files'
-    keys, or by name), else the archive's busiest speaker."""
-    configured = site.hosts()
-    if not configured:
-        names = [cached("host", archive_host)]
-    else:
-        people = dict(Guest.objects.filter(short__in=configured).values_list("short", "title"))
-        names = [people.get(key) or key for key in configured]
-    return [name for name in names if name]
-
-
-def first_name(name):
-    words = speaker_name(name).split()
-    return words[0].casefold() if words else ""
-
-
-class Speakers:
-    """Whom an episode's lines may name: its host(s) and its guests, matched on first name since
-    transcripts write "Will" where the guest list says "Will Russell"."""
-
-    def __init__(self, host_names, guest_names):
-        self.hosts = [name for name in host_names if name]
-        self.guests = [name for name in guest_names if name]
-        self._known = {first_name(name) for name in self.hosts + self.guests} - {""}
-        self._full = {speaker_name(name).casefold() for name in self.hosts + self.guests}
-
-    def knows(self, speaker):
-        name = speaker_name(speaker).casefold()
-        return name in self._full or first_name(speaker) in self._known
-
-    def suggestions(self, used=()):
-        """Names for the speaker field's suggestions: the host, guests' first names, and whatever
-        the episode already uses."""
-        names = list(self.hosts)
-        names += [speaker_name(name).split()[0] for name in self.guests if speaker_name(name)]
-        names += [name for name in used if name]
-        return list(dict.fromkeys(names))
+    keys, or by name), else the archive's busiest speaker. Only the admin guesses: a guess costs
+    an editor a warning at worst, while a page would state it as fact (see ``episodes.speakers``)."""
+    if not site.hosts():
+        return [name for name in [cached("host", archive_host)] if name]
+    return [host.name for host in cast.hosts()]
 
 
 def episode_speakers(episode_ids, host_names=None):

@@ -1,6 +1,8 @@
 """What public pages tell machines: descriptions, schema.org JSON-LD and OpenGraph tags."""
 
+import html
 import json
+import re
 
 from django.core.files.storage import FileSystemStorage
 from django.urls import reverse
@@ -8,7 +10,7 @@ from django.utils.html import strip_tags
 from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
 
-from . import links, site
+from . import links, markup, site
 from .timecodes import parse_duration
 
 # json.dumps leaves these as they are; inside a <script> element they could end it early.
@@ -21,6 +23,7 @@ def script_json(data):
 
 
 DESCRIPTION_WORDS = 45
+_PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
 
 
 def stored_file(field_file):
@@ -58,8 +61,24 @@ def episode_description(episode, guests=()):
     return f"{episode.title}: an episode of the {site.name()}{with_guests}, with show notes and a full transcript."
 
 
+def short_bio(guest):
+    """A person in a few words, as text: their short biography, else the first words of their
+    biography, read as the Markdown both are (a link keeps its words, not its address); ""
+    when they have neither."""
+    about = guest.bio_short or guest.bio or ""
+    # Only the paragraphs that hold the first words are read.
+    paragraphs, words = [], 0
+    for paragraph in _PARAGRAPH_BREAK.split(about.strip()):
+        paragraphs.append(paragraph)
+        words += len(paragraph.split())
+        if words > DESCRIPTION_WORDS:
+            break
+    text = html.unescape(markup.plain_text(markup.render_markdown("\n\n".join(paragraphs)))) if words else ""
+    return Truncator(" ".join(text.split())).words(DESCRIPTION_WORDS)
+
+
 def person_description(guest):
-    about = _words(guest.bio_short or guest.bio)
+    about = short_bio(guest)
     if about:
         return about
     return f"{guest.name} on the {site.name()}: their episodes, with show notes and full transcripts."

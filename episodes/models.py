@@ -158,10 +158,10 @@ class EpisodeQuerySet(models.QuerySet):
     def oldest_first(self):
         return self.order_by(*OLDEST_FIRST)
 
-    def with_guests(self):
-        """Guests in the file's order, each with what a card shows: one query for all episodes."""
+    def with_guests(self, *fields):
+        """Guests in the file's order, each with what a card shows and ``fields``: one query."""
         appearances = Appearance.objects.select_related("guest").only(
-            "id", "episode_id", "position", "guest", *(f"guest__{name}" for name in GUEST_CARD_FIELDS)
+            "id", "episode_id", "position", "guest", *(f"guest__{name}" for name in GUEST_CARD_FIELDS + fields)
         )
         return self.prefetch_related(models.Prefetch("appearances", queryset=appearances))
 
@@ -182,7 +182,7 @@ class EpisodeQuerySet(models.QuerySet):
 
     def for_page(self):
         """Everything an episode page shows, in a fixed number of queries whatever its size."""
-        return self.defer(*SYNC_FIELDS).with_guests().with_transcript().prefetch_related("links")
+        return self.defer(*SYNC_FIELDS).with_guests("bio_short", "bio").with_transcript().prefetch_related("links")
 
     def with_transcript_facts(self):
         """What decides which transcript renderings an episode offers (see transcripts.Rendering),

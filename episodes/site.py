@@ -44,7 +44,8 @@ def cover():
 
 def hosts():
     """The hosts, as ``PODCAST_HOSTS`` names them: the keys of their person files (an entry that
-    names no file is taken as the name transcripts give the host)."""
+    names no file is taken as the name transcripts give the host). Empty, no page names a host
+    (see ``speakers``)."""
     return list(getattr(settings, "PODCAST_HOSTS", None) or ())
 
 

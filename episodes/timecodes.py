@@ -15,6 +15,18 @@ def format_seconds(seconds):
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
+def length_label(seconds):
+    """A length of time as a reader takes it in: 3725 -> '1 h 02 min', 754 -> '12 min 34 s',
+    42 -> '42 s'; None -> ''."""
+    if seconds is None:
+        return ""
+    hours, rest = divmod(int(seconds), 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return f"{hours} h {minutes:02d} min"
+    return f"{minutes} min {secs:02d} s" if minutes else f"{secs} s"
+
+
 def time_label(sec, time):
     """The time shown for a line: as written, else from ``sec``. ``sec`` alone is the timing:
     ``time`` is text and does not always agree with it (3608 seconds written '60:08')."""

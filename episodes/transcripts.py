@@ -19,7 +19,9 @@ from django.utils.text import slugify
 from .timecodes import format_seconds, parse_duration, time_label
 
 # Fixed ids on the episode page that a section heading must never take.
-PAGE_ANCHORS = frozenset({"top", "main", "transcript", "contents", "show-notes", "listen", "guests", "downloads"})
+PAGE_ANCHORS = frozenset(
+    {"top", "main", "transcript", "contents", "show-notes", "listen", "guests", "downloads", "speakers"}
+)
 # A last line has nothing after it to end at; people speak about 2.5 words a second.
 WORDS_PER_SECOND = 2.5
 MIN_CUE_MS = 1000
@@ -56,6 +58,8 @@ class Line:
     seconds: int | None  # when the line starts (its sec); None for an untimed line
     label: str  # the time to show, as written when it was written
     continued: bool = False  # the same speaker as the line before it, in the same block
+    person: object = None  # who of the episode's cast speaks it, once matched (speakers.attribute)
+    speaker_html: str = ""  # the name as the episode page shows it (views.episode)
 
     @property
     def is_timed(self):
@@ -160,42 +164,68 @@ class Transcript:
         return chapters
 
     def cues(self):
-        """Every line with a start and an end on one timeline that never goes back.
+        """Every line with a start and an end on one timeline that never goes back (see
+        ``timeline``). A caption lasts at least MIN_CUE_MS, so it may run past the next one's
+        start (captions may overlap, they may not go back); the last ones take as long as their
+        words take to say, up to the episode's end."""
+        lines = list(self.lines)
 
-        Archive times sometimes step back a little (a line re-timed by hand); a caption file
-        must not, so such a line starts where the one before it did. An untimed line shares the
-        time up to the next timed line with the timed line before it, in proportion to its
-        length; untimed lines before any timed one start at zero.
-        """
-        groups = []  # [start_ms, [lines]]
-        running = 0
-        for line in self.lines:
-            if line.is_timed:
-                running = max(running, line.seconds * 1000)
-                groups.append([running, [line]])
-            elif groups:
-                groups[-1][1].append(line)
-            else:
-                groups.append([0, [line]])
-        cues = []
-        for index, (start, lines) in enumerate(groups):
-            if index + 1 < len(groups):
-                end = groups[index + 1][0]
-            else:
-                words = sum(len(line.text.split()) for line in lines)
-                end = start + max(MIN_CUE_MS, int(words / WORDS_PER_SECOND * 1000))
-                if self.duration_seconds and self.duration_seconds * 1000 > start:
-                    end = min(end, self.duration_seconds * 1000)
-            # Starts are spread over the time up to the next timed line only, so they never pass
-            # it; an end may run past it (captions may overlap, they may not go back).
-            total = sum(max(1, len(line.text)) for line in lines)
-            at = start
-            for line in lines:
-                share = (end - start) * max(1, len(line.text)) // total
-                cue_end = end if line is lines[-1] else at + share
-                cues.append(Cue(at, max(cue_end, at + MIN_CUE_MS), line.speaker, one_line(line.text), line))
-                at += share
-        return cues
+        def last_end(start, group):
+            words = sum(len(lines[index].text.split()) for index in group)
+            end = start + max(MIN_CUE_MS, int(words / WORDS_PER_SECOND * 1000))
+            if self.duration_seconds and self.duration_seconds * 1000 > start:
+                end = min(end, self.duration_seconds * 1000)
+            return end
+
+        spans = timeline([(line.seconds, len(line.text)) for line in lines], last_end)
+        return [
+            Cue(start, max(end, start + MIN_CUE_MS), line.speaker, one_line(line.text), line)
+            for line, (start, end) in zip(lines, spans, strict=True)
+        ]
+
+
+def timeline(lines, last_end):
+    """Where each line sits on one timeline that never goes back: (start ms, end ms) for each of
+    ``lines``, given in transcript order as (its second or None, the length of its text).
+
+    Archive times sometimes step back a little (a line re-timed by hand): such a line starts
+    where the one before it did. An untimed line shares the time up to the next timed line with
+    the timed line before it, in proportion to its length; untimed lines before any timed one
+    start at zero. Each line ends where the next one starts, so together they cover the timeline
+    with neither gap nor overlap; the last timed line and the untimed ones after it (``group``,
+    their indexes) end at ``last_end(start_ms, group)``.
+    """
+    groups = []  # (start_ms, [indexes])
+    running = 0
+    for index, (seconds, _) in enumerate(lines):
+        if seconds is not None:
+            running = max(running, seconds * 1000)
+            groups.append((running, [index]))
+        elif groups:
+            groups[-1][1].append(index)
+        else:
+            groups.append((0, [index]))
+    spans = [None] * len(lines)
+    for number, (start, group) in enumerate(groups):
+        end = groups[number + 1][0] if number + 1 < len(groups) else max(start, last_end(start, group))
+        if len(group) == 1:  # most lines are timed: nothing to share
+            spans[group[0]] = (start, end)
+            continue
+        sizes = [max(1, lines[index][1]) for index in group]
+        total = sum(sizes)
+        at = start
+        for index, size in zip(group, sizes, strict=True):
+            share = (end - start) * size // total
+            spans[index] = (at, end if index == group[-1] else at + share)
+            at += share
+    return spans
+
+
+def talk_spans(lines, duration_seconds):
+    """``timeline`` as talk time counts it: the last lines run to the episode's end (its
+    duration), or take no time when that is not known."""
+    episode_end = (duration_seconds or 0) * 1000
+    return timeline(lines, lambda start, group: episode_end)
 
 
 def _line(row):

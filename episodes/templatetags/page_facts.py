@@ -29,6 +29,12 @@ def canonical_url(context):
     return url
 
 
+@register.filter
+def short_bio(guest):
+    """``{% with bio=guest|short_bio %}``: the person in a few words (``metadata.short_bio``)."""
+    return metadata.short_bio(guest)
+
+
 @register.simple_tag
 def episode_description(episode, guests=()):
     return metadata.episode_description(episode, guests)

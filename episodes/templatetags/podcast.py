@@ -1,7 +1,7 @@
 from django import template
 
 from .. import links, markup, site
-from ..timecodes import format_seconds, parse_duration
+from ..timecodes import format_seconds, length_label, parse_duration
 
 register = template.Library()
 
@@ -34,3 +34,9 @@ def external_url(value):
 def running_time(duration):
     """ISO 8601 'PT00H58M42S' -> '58:42'; "" when it is not such a duration."""
     return format_seconds(parse_duration(duration))
+
+
+@register.filter
+def talk_time(milliseconds):
+    """``{{ voice.talk_ms|talk_time }}``: 3725000 -> '1 h 02 min' (see ``timecodes.length_label``)."""
+    return length_label(round(milliseconds / 1000)) if milliseconds is not None else ""
