@@ -9,10 +9,12 @@ from django.core.paginator import InvalidPage, Paginator
 from django.db.models import Count, F
 from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_safe
 
-from . import addresses, links, metadata
+from . import addresses, links, metadata, speakers
 from .models import GUEST_CARD_FIELDS, SYNC_FIELDS, Episode, Guest, Moved, PlatformLink, published
 from .search import Filters as SearchFilters
 from .search import search as run_search
@@ -127,13 +129,29 @@ def _platform_links(episode):
     return [(link.label, links.external_url(link.url)) for link in shown]
 
 
+def _speaker_names(transcript):
+    """Each line's speaker as the page shows it, linked to their profile when they are matched:
+    made once per speaker (episodes/_speaker.html), not once per line."""
+    made = {}
+    for line in transcript.lines:
+        if line.speaker not in made:
+            url = line.person.url if line.person else ""
+            html = render_to_string("episodes/_speaker.html", {"name": line.speaker, "url": url})
+            made[line.speaker] = mark_safe(html.strip())  # the template's output, escaped there
+        line.speaker_html = made[line.speaker]
+
+
 @require_safe
 def episode(request, slug):
-    episode = _episode_or_none(request, Episode.objects.for_page(), slug)
+    # The hosts' names come with the episode's own row (speakers.host_annotations).
+    episode = _episode_or_none(request, Episode.objects.for_page().annotate(**speakers.host_annotations()), slug)
     if episode is None:
         return moved_or_404(request, Moved.EPISODE, slug, "episodes:episode")
     guests = [appearance.guest for appearance in episode.appearances.all()]
     transcript = Transcript.from_rows(episode.sections.all(), episode.lines.all(), episode.duration)
+    cast = speakers.Speakers(speakers.hosts_of(episode), [speakers.guest(guest) for guest in guests])
+    statistics = speakers.attribute(transcript, cast)
+    _speaker_names(transcript)
     base = episode.get_absolute_url()
     downloads = [(rendering, base + rendering.filename) for rendering in FORMATS if rendering.available(transcript)]
     older, newer = Episode.objects.published().neighbours(episode) if episode.is_published else (None, None)
@@ -144,6 +162,7 @@ def episode(request, slug):
         "platform_links": _platform_links(episode),
         "embed_url": links.youtube_embed_url(episode.youtube_id),
         "transcript": transcript,
+        "statistics": statistics,
         "downloads": downloads,
         "older": older,
         "newer": newer,
@@ -173,15 +192,32 @@ def transcript_file(request, slug, filename):
     return _draft_headers(response, episode)
 
 
+class _Counted:
+    """A queryset whose length is known already, so that paging it asks the database no COUNT."""
+
+    ordered = True
+
+    def __init__(self, queryset, count):
+        self.queryset, self._count = queryset, count
+
+    def count(self):
+        return self._count
+
+    def __getitem__(self, index):
+        return self.queryset[index]
+
+
 @require_safe
 def person(request, short):
-    guest = Guest.objects.defer(*SYNC_FIELDS).filter(short=short).first()
+    guest = Guest.objects.defer(*SYNC_FIELDS).filter(short=short).annotate(**speakers.host_annotations()).first()
     if guest is None:
         return moved_or_404(request, Moved.PERSON, short, "episodes:person")
-    episodes = Episode.objects.published().filter(appearances__guest=guest).newest_first().cards()
-    page = _page(request, episodes, PERSON_EPISODES_PER_PAGE)
+    on_air = speakers.on_air(guest, speakers.hosts_of(guest))
+    episodes = Episode.objects.published().filter(id__in=on_air.episode_ids).newest_first().cards()
+    page = _page(request, _Counted(episodes, len(on_air.episode_ids)), PERSON_EPISODES_PER_PAGE)
     context = {
         "guest": guest,
+        "on_air": on_air,
         "episodes": page.object_list,
         "page_obj": page,
         "social_links": links.social_links(guest),
