@@ -9,9 +9,9 @@ import re
 from dataclasses import dataclass
 from urllib.parse import quote, urlencode, urlsplit
 
+from django.conf import settings
+
 YOUTUBE_WATCH = "https://www.youtube.com/watch"
-# The privacy-enhanced player: no cookies until the visitor presses play.
-YOUTUBE_EMBED = "https://www.youtube-nocookie.com/embed/"
 
 
 _HOST = re.compile(r"^[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
@@ -65,7 +65,18 @@ def youtube_url(video_id, seconds=None):
 
 
 def youtube_embed_url(video_id):
-    return f"{YOUTUBE_EMBED}{quote(video_id, safe='')}" if video_id else ""
+    """The privacy-enhanced player (no cookies until the visitor presses play), from the origin
+    ``PODCAST_EMBED_ORIGIN`` names."""
+    return f"{settings.PODCAST_EMBED_ORIGIN}/embed/{quote(video_id, safe='')}" if video_id else ""
+
+
+def player_url(video_id, page_origin):
+    """The player as the episode page frames it: its postMessage interface on (``enablejsapi``),
+    answering this page's origin only, playing in the page on a phone rather than full screen."""
+    if not video_id:
+        return ""
+    query = urlencode({"enablejsapi": 1, "origin": page_origin, "playsinline": 1, "rel": 0})
+    return f"{youtube_embed_url(video_id)}?{query}"
 
 
 @dataclass(frozen=True)

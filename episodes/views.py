@@ -160,7 +160,7 @@ def episode(request, slug):
         "episode": episode,
         "guests": guests,
         "platform_links": _platform_links(episode),
-        "embed_url": links.youtube_embed_url(episode.youtube_id),
+        "embed_url": links.player_url(episode.youtube_id, f"{request.scheme}://{request.get_host()}"),
         "transcript": transcript,
         "statistics": statistics,
         "downloads": downloads,

@@ -66,34 +66,28 @@ def _policy(directives):
 class ContentSecurityPolicyMiddleware:
     """A Content-Security-Policy allowing only what the pages use.
 
-    The public site runs no script at all and embeds only YouTube's privacy-enhanced player. The
-    admin runs its own scripts from our static files; its templates put ``style`` attributes on
-    elements, so it allows inline styles but never inline scripts.
+    The public site runs one script of its own (static/transcript-player.js, the episode page's
+    player and transcript tools), never an inline or a third-party one, and frames only the
+    player's origin (``PODCAST_EMBED_ORIGIN``, YouTube's privacy-enhanced embed). The admin runs
+    its own scripts from our static files; its templates put ``style`` attributes on elements, so
+    it allows inline styles but never inline scripts.
     """
 
     def __init__(self, get_response):
         self.get_response = get_response
-        media = settings.CSP_MEDIA_SOURCES
-        common = {
+        self.common = {
             "default-src": ["'self'"],
-            "img-src": ["'self'", "data:", *media],
-            "media-src": ["'self'", *media],
+            "img-src": ["'self'", "data:", *settings.CSP_MEDIA_SOURCES],
+            "media-src": ["'self'", *settings.CSP_MEDIA_SOURCES],
             "object-src": ["'none'"],
             "base-uri": ["'none'"],
             "form-action": ["'self'"],
             "frame-ancestors": ["'none'"],
         }
-        self.public = _policy(
-            {
-                **common,
-                "script-src": ["'none'"],
-                "style-src": ["'self'"],
-                "frame-src": ["https://www.youtube-nocookie.com"],
-            }
-        )
+        self.publics = {}  # the public policy by the player's origin, read at each request
         self.admin = _policy(
             {
-                **common,
+                **self.common,
                 # django-import-export's export page has one inline handler; allowed by its hash.
                 "script-src": ["'self'", "'unsafe-hashes'", "'sha256-wid4zL8fR53ZYy1ljOepzR77Dn6vWUUxuNnnWWBP3I8='"],
                 "style-src": ["'self'", "'unsafe-inline'"],
@@ -106,8 +100,16 @@ class ContentSecurityPolicyMiddleware:
         response = self.get_response(request)
         if "Content-Security-Policy" not in response:
             admin = request.path.startswith("/admin/")
-            response["Content-Security-Policy"] = self.admin if admin else self.public
+            response["Content-Security-Policy"] = self.admin if admin else self.public()
         return response
+
+    def public(self):
+        origin = settings.PODCAST_EMBED_ORIGIN
+        if origin not in self.publics:
+            self.publics[origin] = _policy(
+                {**self.common, "script-src": ["'self'"], "style-src": ["'self'"], "frame-src": [origin]}
+            )
+        return self.publics[origin]
 
 
 # A media file is shown by the browser as what it is, never sniffed into a page; anything that is

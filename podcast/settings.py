@@ -266,6 +266,9 @@ PODCAST_EXPLICIT = os.environ.get("PODCAST_EXPLICIT", "0") == "1"
 PODCAST_GUID = os.environ.get("PODCAST_GUID", "")
 PODCAST_LOCKED = os.environ.get("PODCAST_LOCKED", "1") == "1"
 PODCAST_HOSTS = [key for key in os.environ.get("PODCAST_HOSTS", "").split(",") if key]
+# Where the episode page's player comes from: YouTube's privacy-enhanced embed. The page drives it
+# through the embed's postMessage interface, and the Content-Security-Policy frames this origin only.
+PODCAST_EMBED_ORIGIN = os.environ.get("PODCAST_EMBED_ORIGIN", "https://www.youtube-nocookie.com").rstrip("/")
 
 # The most transcript items an episode may have: the import refuses a file with more, and the
 # admin's transcript editor takes an episode of that size. Without its script the editor posts

@@ -72,8 +72,11 @@ def test_episode_page_parts(show, client):
     # Known platforms by name in a fixed order, others by their own name, no TODO.
     platforms = re.findall(r'<ul class="platforms".*?</ul>', page.raw, re.DOTALL)[0]
     assert re.findall(r">([^<]+)</a>", platforms) == ["YouTube", "Spotify", "Pocket Casts"]
-    # The privacy-enhanced player.
-    assert page.find("iframe", src="https://www.youtube-nocookie.com/embed/abcDEF12345")
+    # The privacy-enhanced player, its postMessage interface on for this page's origin alone.
+    [player] = page.find("iframe", id="player")
+    assert player["src"] == (
+        "https://www.youtube-nocookie.com/embed/abcDEF12345?enablejsapi=1&origin=http%3A%2F%2Ftestserver&playsinline=1&rel=0"
+    )
     # Speaker without the old colon; the time as written; the link at the second.
     assert "Alexey:" not in text
     assert page.find("a", class_="time", href="https://www.youtube.com/watch?v=abcDEF12345&t=3608")
