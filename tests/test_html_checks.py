@@ -24,13 +24,14 @@ from django.test import Client, override_settings
 
 from episodes import markup
 from episodes.models import Episode, Guest, Moved, Section
+from tests.accessibility import axe_script as read_axe
+from tests.accessibility import axe_summary, axe_violations
 from tests.conftest import ROOT
 from tests.pages import clear_archive, largest_episode, load_snapshot
 
 pytest_plugins = ["tests.browser"]
 
 VNU = ROOT / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
-AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 ORIGIN = "http://testserver"
 # The episode the archive names a cover for that it does not hold: the page draws no image.
 NO_COVER = "ai-for-ecology-biodiversity-and-conservation"
@@ -173,19 +174,7 @@ def _serve(pages):
 
 @pytest.fixture(scope="module")
 def axe_script(pages):
-    if not AXE.is_file():
-        _missing(f"no {AXE.relative_to(ROOT)} (npm ci)")
-    return AXE.read_text(encoding="utf-8")
-
-
-# axe.run's findings, each with the elements it found them on.
-_RUN_AXE = """async (options) => {
-    const results = await axe.run(document, Object.assign({resultTypes: ["violations"]}, options));
-    return results.violations.map(v => ({
-        id: v.id, impact: v.impact, help: v.help,
-        nodes: v.nodes.map(n => n.target.join(" ") + " :: " + n.failureSummary),
-    }));
-}"""
+    return read_axe()
 
 
 def _axe_violations(browser, pages, script, path):
@@ -197,21 +186,9 @@ def _axe_violations(browser, pages, script, path):
         context.route("**/*", _serve(pages))
         page = context.new_page()
         page.goto(ORIGIN + path, wait_until="load")
-        page.evaluate(script)
-        violations = page.evaluate(_RUN_AXE, {})
-        page.emulate_media(color_scheme="dark")
-        dark = page.evaluate(_RUN_AXE, {"runOnly": ["color-contrast"]})
-        return violations + [dict(violation, id=violation["id"] + " (dark theme)") for violation in dark]
+        return axe_violations(page, script)
     finally:
         context.close()
-
-
-def _axe_summary(violations):
-    lines = []
-    for violation in violations:
-        lines.append(f"  {violation['id']} ({violation['impact']}): {violation['help']}, {len(violation['nodes'])}×")
-        lines.extend(f"    {node[:200]}" for node in violation["nodes"][:5])
-    return "\n".join(lines)
 
 
 # nu_run: the Nu checker's JVM works on the other core meanwhile.
@@ -220,7 +197,7 @@ def _axe_summary(violations):
 def test_axe_finds_no_violation(browser, pages, axe_script, nu_run, name):
     violations = _axe_violations(browser, pages, axe_script, pages["pages"][name][0])
     count = sum(len(v["nodes"]) for v in violations)
-    assert violations == [], f"{count} axe violations on {name}:\n{_axe_summary(violations)}"
+    assert violations == [], f"{count} axe violations on {name}:\n{axe_summary(violations)}"
 
 
 # --- the Nu Html Checker ----------------------------------------------------------------------------
