@@ -447,7 +447,7 @@
     quoted = { line: line, text: text };
     opener = from;
     if (player) stop();
-    line.querySelector(".line__meta").after(share);
+    line.append(share); // after the line's text, across both its columns
     share.hidden = false;
     quoteButton.hidden = true;
     if (from.classList.contains("line__link")) from.setAttribute("aria-expanded", "true");
