@@ -20,7 +20,12 @@ from .timecodes import format_seconds, parse_duration, time_label
 
 # Fixed ids on the episode page that a section heading must never take.
 PAGE_ANCHORS = frozenset(
-    {"top", "main", "transcript", "contents", "show-notes", "listen", "guests", "downloads", "speakers"}
+    {"top", "main", "site-q", "transcript", "contents", "show-notes", "listen", "guests", "downloads", "speakers"}
+    # The transcript's tools (the player, find, share), which the page and its script name.
+    | {"player", "tools", "tools-back", "tools-play", "tools-note", "now-line", "quote-button"}
+    | {"find", "find-q", "find-count", "find-next", "find-prev"}
+    | {"share", "share-title", "share-link", "share-cite", "share-time", "share-start", "share-status"}
+    | {"share-close", "contents-title", "show-notes-title", "speakers-title", "transcript-title"}
 )
 # A last line has nothing after it to end at; people speak about 2.5 words a second.
 WORDS_PER_SECOND = 2.5
