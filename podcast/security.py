@@ -70,7 +70,8 @@ class ContentSecurityPolicyMiddleware:
     player and transcript tools), never an inline or a third-party one, and frames only the
     player's origin (``PODCAST_EMBED_ORIGIN``, YouTube's privacy-enhanced embed). The admin runs
     its own scripts from our static files; its templates put ``style`` attributes on elements, so
-    it allows inline styles but never inline scripts.
+    it allows inline styles but never inline scripts; it frames the same player, beside the
+    transcript editor.
     """
 
     def __init__(self, get_response):
@@ -85,23 +86,33 @@ class ContentSecurityPolicyMiddleware:
             "frame-ancestors": ["'none'"],
         }
         self.publics = {}  # the public policy by the player's origin, read at each request
-        self.admin = _policy(
-            {
-                **self.common,
-                # django-import-export's export page has one inline handler; allowed by its hash.
-                "script-src": ["'self'", "'unsafe-hashes'", "'sha256-wid4zL8fR53ZYy1ljOepzR77Dn6vWUUxuNnnWWBP3I8='"],
-                "style-src": ["'self'", "'unsafe-inline'"],
-                # The transcript editor opens a line's moment on YouTube in a new tab, not a frame.
-                "frame-src": ["'none'"],
-            }
-        )
+        self.admins = {}  # the admin's, likewise
 
     def __call__(self, request):
         response = self.get_response(request)
         if "Content-Security-Policy" not in response:
             admin = request.path.startswith("/admin/")
-            response["Content-Security-Policy"] = self.admin if admin else self.public()
+            response["Content-Security-Policy"] = self.admin() if admin else self.public()
         return response
+
+    def admin(self):
+        origin = settings.PODCAST_EMBED_ORIGIN
+        if origin not in self.admins:
+            self.admins[origin] = _policy(
+                {
+                    **self.common,
+                    # django-import-export's export page has one inline handler; allowed by its hash.
+                    "script-src": [
+                        "'self'",
+                        "'unsafe-hashes'",
+                        "'sha256-wid4zL8fR53ZYy1ljOepzR77Dn6vWUUxuNnnWWBP3I8='",
+                    ],
+                    "style-src": ["'self'", "'unsafe-inline'"],
+                    # The transcript editor's player, the episode page's embed.
+                    "frame-src": [origin],
+                }
+            )
+        return self.admins[origin]
 
     def public(self):
         origin = settings.PODCAST_EMBED_ORIGIN
