@@ -46,6 +46,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import DateTimeField, F, Value
 from django.db.models.functions import Greatest
 from django.db.models.signals import post_delete, post_save
+from django.dispatch import Signal
 from django.http import HttpResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -81,6 +82,10 @@ def _sendable(last_modified):
     return last_modified if last_modified is not None and last_modified <= time.time() else None
 
 
+# Sent when the version has moved, inside the transaction that moved it, if any (``publishing``
+# writes the pages again once it commits).
+version_moved = Signal()
+
 # How many times this thread has moved the version: AdminWritesMiddleware moves it only for
 # requests that did not already (see there).
 _bumps = threading.local()
@@ -93,13 +98,13 @@ def _bump():
     # under the row's lock: a version's second (its Last-Modified) is one no other version has,
     # even when a writer that took the time first commits last.
     later = Greatest(Value(now, output_field=DateTimeField()), F("changed_at") + timedelta(seconds=1))
-    if ContentVersion.objects.filter(pk=1).update(number=F("number") + 1, changed_at=later):
-        return
-    try:
-        with transaction.atomic():
-            ContentVersion.objects.create(pk=1, number=1, changed_at=now)
-    except IntegrityError:  # another process made it first
-        ContentVersion.objects.filter(pk=1).update(number=F("number") + 1, changed_at=later)
+    if not ContentVersion.objects.filter(pk=1).update(number=F("number") + 1, changed_at=later):
+        try:
+            with transaction.atomic():
+                ContentVersion.objects.create(pk=1, number=1, changed_at=now)
+        except IntegrityError:  # another process made it first
+            ContentVersion.objects.filter(pk=1).update(number=F("number") + 1, changed_at=later)
+    version_moved.send(sender=ContentVersion)
 
 
 def content_changed_now():

@@ -270,6 +270,12 @@ PODCAST_HOSTS = [key for key in os.environ.get("PODCAST_HOSTS", "").split(",") i
 # through the embed's postMessage interface, and the Content-Security-Policy frames this origin only.
 PODCAST_EMBED_ORIGIN = os.environ.get("PODCAST_EMBED_ORIGIN", "https://www.youtube-nocookie.com").rstrip("/")
 
+# Public pages also written as files for nginx to serve (episodes/publishing, docs/deploy.md): the
+# folder, unset to publish nothing, and the public site's origin, which the pages' own absolute
+# addresses name (they are made once for every visitor, not from each request's Host).
+PODCAST_PUBLISH_ROOT = os.environ.get("PUBLISH_ROOT", "")
+PODCAST_PUBLISH_ORIGIN = os.environ.get("PUBLISH_ORIGIN", "http://localhost").rstrip("/")
+
 # The most transcript items an episode may have: the import refuses a file with more, and the
 # admin's transcript editor takes an episode of that size. Without its script the editor posts
 # every item (kind, id, order, text, speaker, time, second, delete: 8 fields), so the request
