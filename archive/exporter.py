@@ -86,15 +86,18 @@ def episode_document(episode):
     return data, body
 
 
-def current_digest(obj):
-    data, body = episode_document(obj) if isinstance(obj, Episode) else build_person(obj)
-    return documents.digest(data, body)
+def current_digest(obj, document=None):
+    """The fingerprint of a row's content now; ``document``: its (data, body), when known."""
+    if document is None:
+        document = episode_document(obj) if isinstance(obj, Episode) else build_person(obj)
+    return documents.digest(*document)
 
 
-def is_edited(obj):
+def is_edited(obj, document=None):
     """Whether the row was changed in the CMS since it was last imported or exported (a row made
-    in the CMS and never written to a file counts as changed)."""
-    return not obj.synced_digest or current_digest(obj) != obj.synced_digest
+    in the CMS and never written to a file counts as changed); ``document``: its (data, body)
+    now, when known (``EpisodeTree`` makes those of many episodes at once)."""
+    return not obj.synced_digest or current_digest(obj, document) != obj.synced_digest
 
 
 def render(obj, data, body, *, reformat=False):

@@ -19,7 +19,7 @@ from episodes.models import EPISODE_CHILDREN, Episode, Guest, TranscriptLine, lo
 from . import batch, documents, pruning, renames, workers
 from .documents import DocumentError
 from .episode_file import child_rows, episode_fields
-from .exporter import is_edited
+from .exporter import EpisodeTree, is_edited
 from .fields import person_fields
 from .files import STORAGE_ERRORS, copy_atomic
 from .newrows import NewRows
@@ -48,11 +48,20 @@ class Importer:
         parallel=True,
         keep_documents=False,
         prune=False,
+        chosen=False,
+        taken=(),
     ):
         """``parallel``: parse in a second process when there are many files (not inside a web
         request, where a worker process per upload is a cost the server should not take).
         ``keep_documents``: each outcome keeps its parsed file (a preview shows what it changes;
-        an import of the whole archive would hold all of them in memory for nothing)."""
+        an import of the whole archive would hold all of them in memory for nothing).
+        ``chosen``: an editor chose these files (an upload), so a file whose row was edited in the
+        CMS since its last sync is a conflict even when the file itself has not changed: the
+        editor keeps the edit or takes the file (``force``), it is never "unchanged"."""
+        self.chosen = chosen
+        # The keys of the episodes and people whose file is taken over their edits in the CMS:
+        # ``force`` for those files alone.
+        self.taken = frozenset(taken)
         self.parallel = parallel
         self.keep_documents = keep_documents
         self.prune = prune
@@ -116,6 +125,7 @@ class Importer:
         # A file with no row yet is parsed whatever its bytes: with many, the worker process that
         # parses them starts now, while this one reads the files.
         self.episode_keys = {source.key for source in sources if source.kind == "episode"}
+        self.edited_keys = self._edited_keys(sources) if self.chosen else set()
         new = sum(not (source.draft and not self.include_drafts) and self.state(source) is None for source in sources)
         with workers.parse_worker(new if self.parallel else 0) as worker:
             work = []
@@ -183,10 +193,24 @@ class Importer:
             return outcome, None, None
         sha = documents.sha256(raw)
         state = self.state(source)
-        if state and state[0] == sha and state[1] in (None, not source.draft):
+        edited = (source.kind, source.key) in self.edited_keys
+        if state and state[0] == sha and state[1] in (None, not source.draft) and not edited:
             outcome.set(Status.UNCHANGED)
             return outcome, None, None
         return outcome, raw, sha
+
+    def _edited_keys(self, sources):
+        """(kind, key) of the existing rows among ``sources`` edited in the CMS since their last
+        sync, found in a fixed number of queries."""
+        keys = {kind: [s.key for s in sources if s.kind == kind] for kind in ("episode", "person")}
+        edited = {
+            ("person", guest.short) for guest in Guest.objects.filter(short__in=keys["person"]) if is_edited(guest)
+        }
+        episodes = Episode.objects.filter(slug__in=keys["episode"])
+        for episode, data, body in EpisodeTree(episodes):
+            if is_edited(episode, (data, body)):
+                edited.add(("episode", episode.slug))
+        return edited
 
     def apply(self, source, outcome, doc, sha, copies, renamed=None):
         """Write one parsed document (or record why not): all of it, or nothing. ``renamed``: the
@@ -228,7 +252,8 @@ class Importer:
                 outcome.missing_images.append(name)
 
     def _edited(self, existing):
-        return not self.force and is_edited(existing)
+        key = existing.slug if isinstance(existing, Episode) else existing.short
+        return not self.force and key not in self.taken and is_edited(existing)
 
     def _person(self, source, doc, sha, outcome):
         columns = self.person_columns(source, doc, sha)

@@ -3,6 +3,9 @@ outside the change form too (find and replace, renaming a speaker, publishing, a
 spreadsheet import), with who, when and what; and the state it replaced, so it can be restored.
 """
 
+import re
+from dataclasses import dataclass
+
 import reversion
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.contenttypes.models import ContentType
@@ -10,7 +13,15 @@ from django.db.models import Max
 from django.utils import timezone
 from reversion.models import Version
 
-from episodes.models import EPISODE_CHILDREN, Episode, Guest
+from archive.exporter import EpisodeTree, is_edited
+from episodes.models import EPISODE_CHILDREN, Appearance, Episode, Guest, PlatformLink, Section, TranscriptLine
+
+from . import diffs
+
+# The folder of the archive episode files are read from, as the history names them.
+FOLDER = "_podcast"
+IMPORT_COMMENT = "Import of {file}: the episode as the file read."
+_IMPORT = re.compile(r"Import of (\S+): the episode as the file read\.")
 
 
 def register():
@@ -36,7 +47,8 @@ def _same_moment(recorded, now):
 def ensure_baseline(episodes, user=None):
     """Record each episode as it is now if its history does not end with this state: an
     imported episode has no history yet, and one re-imported since its last admin change has
-    moved on from it. Called before an admin change, so the state it replaces can be restored."""
+    moved on from it. Called before an admin change, so the state it replaces can be restored;
+    ``user``, who makes that change, is not credited with the state before it."""
     episodes = list(episodes)
     if not episodes:
         return
@@ -52,14 +64,29 @@ def ensure_baseline(episodes, user=None):
         for version in Version.objects.filter(pk__in=list(latest_ids))
     }
     missing = [e for e in episodes if not _same_moment(recorded.get(str(e.pk)), e.updated_at)]
-    if not missing:
-        return
-    with reversion.create_revision():
-        for episode in missing:
+    imported = [episode for episode, data, body in EpisodeTree(missing) if not is_edited(episode, (data, body))]
+    # As the import (or export) left it, each credited to the file it read; otherwise changed
+    # outside the admin by someone the history cannot name.
+    for episode in imported:
+        with reversion.create_revision():
             reversion.add_to_revision(episode)
-        reversion.set_comment("As it was before this change (imported or changed outside the admin).")
-        if user is not None and user.is_authenticated:
-            reversion.set_user(user)
+            reversion.set_comment(IMPORT_COMMENT.format(file=f"{FOLDER}/{episode.filename}"))
+    others = [episode for episode in missing if episode not in imported]
+    if others:
+        with reversion.create_revision():
+            for episode in others:
+                reversion.add_to_revision(episode)
+            reversion.set_comment("As it was before this change (changed outside the admin).")
+
+
+def credit(revision):
+    """Who made a revision: the editor, or the import with the file it read."""
+    if revision.user is not None:
+        user = revision.user
+        full = user.get_full_name()
+        return f"{user.get_username()} ({full})" if full else user.get_username()
+    found = _IMPORT.fullmatch(revision.get_comment() or "")
+    return f"import of {found.group(1)}" if found else "—"
 
 
 def touch(episode_ids):
@@ -95,3 +122,92 @@ def record(user, episodes, comment, *, log=True):
             for episode in episodes
         ]
     )
+
+
+# --- what a version holds, and what changed between two -------------------------------------------
+
+# What an editor changes; the rest is bookkeeping (the file's text, fingerprints, times).
+HIDDEN = {"id", "source", "source_sha256", "synced_digest", "layout", "created_at", "updated_at", "guests"}
+CURRENT = "current"
+
+
+@dataclass
+class State:
+    """An episode as a version holds it (or as it is now): its fields by label, and its
+    transcript as ``diffs`` items in file order."""
+
+    fields: dict
+    items: list
+
+
+def _labelled(values, guest_names, appearances, links):
+    fields = {
+        str(f.verbose_name): values.get(f.attname)
+        for f in Episode._meta.concrete_fields
+        if f.name not in HIDDEN and f.attname in values
+    }
+    fields["guests"] = ", ".join(guest_names.get(guest, str(guest)) for _, guest in sorted(appearances))
+    fields["links"] = "\n".join(f"{platform}: {url}" for _, platform, url in sorted(links))
+    return fields
+
+
+def _items(sections, lines):
+    ordered = [(position, 0, ("header", title)) for position, title in sections]
+    ordered += [(position, 1, ("line", *line)) for position, *line in lines]
+    return [item for *_, item in sorted(ordered, key=lambda entry: entry[:2])]
+
+
+def version_state(version):
+    """The episode as ``version`` (one of its versions) holds it, children included."""
+    episode_id = int(version.object_id)
+    children = {model: [] for model in EPISODE_CHILDREN.values()}
+    types = {ContentType.objects.get_for_model(model).pk: model for model in children}
+    for child in version.revision.version_set.filter(content_type_id__in=list(types)):
+        values = child.field_dict
+        if values.get("episode_id") == episode_id:
+            children[types[child.content_type_id]].append(values)
+    guests = [values["guest_id"] for values in children[Appearance]]
+    names = dict(Guest.objects.filter(pk__in=guests).values_list("pk", "title"))
+    fields = _labelled(
+        version.field_dict,
+        names,
+        [(v["position"], v["guest_id"]) for v in children[Appearance]],
+        [(v["position"], v["platform"], v["url"]) for v in children[PlatformLink]],
+    )
+    items = _items(
+        [(v["position"], v["title"]) for v in children[Section]],
+        [(v["position"], v["text"], v["speaker"], v["sec"], v["time"]) for v in children[TranscriptLine]],
+    )
+    return State(fields, items)
+
+
+def current_state(episode):
+    """The episode as it is now, in the terms of ``version_state``."""
+    values = {f.attname: getattr(episode, f.attname) for f in Episode._meta.concrete_fields}
+    appearances = list(episode.appearances.values_list("position", "guest_id"))
+    names = dict(Guest.objects.filter(pk__in=[guest for _, guest in appearances]).values_list("pk", "title"))
+    fields = _labelled(values, names, appearances, episode.links.values_list("position", "platform", "url"))
+    items = _items(
+        episode.sections.values_list("position", "title"),
+        episode.lines.values_list("position", "text", "speaker", "sec", "time"),
+    )
+    return State(fields, items)
+
+
+@dataclass
+class Comparison:
+    fields: list  # diffs.FieldChange
+    transcript: diffs.TranscriptChanges
+
+
+def compare(old, new):
+    """What changed from one state to another."""
+    names = list(dict.fromkeys([*old.fields, *new.fields]))
+    return Comparison(
+        diffs.field_changes(old.fields, new.fields, names), diffs.transcript_changes(old.items, new.items)
+    )
+
+
+def versions_of(episode):
+    """The episode's versions, oldest first (as the history lists them), with their revisions."""
+    return Version.objects.get_for_object(episode).select_related("revision", "revision__user").order_by("pk")

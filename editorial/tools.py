@@ -12,7 +12,7 @@ from django.urls import path, reverse
 
 from episodes.models import Episode
 
-from . import findreplace, health, speakers
+from . import findreplace, health, history, speakers
 from . import upload as transfer
 from .forms import RenameSpeakerForm, UploadForm
 
@@ -31,12 +31,63 @@ class EpisodeTools:
             path("upload/", view(self.upload_view), name="episodes_episode_upload"),
             path("health/", view(self.health_view), name="episodes_episode_health"),
             path("<path:object_id>/download/", view(self.download_view), name="episodes_episode_download"),
+            path("<path:object_id>/history/compare/", view(self.compare_view), name="episodes_episode_compare"),
             path(
                 "<path:object_id>/rename-speaker/",
                 view(self.rename_speaker_view),
                 name="episodes_episode_rename_speaker",
             ),
         ] + super().get_urls()
+
+    object_history_template = "admin/episodes/episode/object_history.html"
+
+    def history_view(self, request, object_id, extra_context=None):
+        if not self.has_view_or_change_permission(request):
+            raise PermissionDenied
+        episode = get_object_or_404(Episode, pk=unquote(object_id))
+        compare = reverse("admin:episodes_episode_compare", args=[episode.pk])
+        versions = [
+            {
+                "version": version,
+                "credit": history.credit(version.revision),
+                "url": reverse("admin:episodes_episode_revision", args=[episode.pk, version.pk]),
+                "with_current": f"{compare}?from={version.pk}&to={history.CURRENT}",
+            }
+            for version in history.versions_of(episode)
+        ]
+        context = {"versions": versions, "compare_url": compare, "current": history.CURRENT, **(extra_context or {})}
+        return super().history_view(request, object_id, context)
+
+    def compare_view(self, request, object_id):
+        """What changed between two versions of an episode, or between one and the episode now."""
+        episode = get_object_or_404(Episode, pk=unquote(object_id))
+        if not self.has_view_or_change_permission(request, episode):
+            raise PermissionDenied
+        versions = {str(version.pk): version for version in history.versions_of(episode)}
+        chosen = [request.GET.get("from", ""), request.GET.get("to", history.CURRENT)]
+        unknown = [value for value in chosen if value != history.CURRENT and value not in versions]
+        if unknown or chosen[0] == chosen[1]:
+            self.message_user(request, "Choose two different versions of this episode to compare.", messages.ERROR)
+            return HttpResponseRedirect(reverse("admin:episodes_episode_history", args=[episode.pk]))
+        # The older one first, whichever way round they were chosen.
+        chosen.sort(key=lambda value: (value == history.CURRENT, versions[value].pk if value in versions else 0))
+        sides = [
+            (history.current_state(episode), None)
+            if value == history.CURRENT
+            else (history.version_state(versions[value]), versions[value])
+            for value in chosen
+        ]
+        context = self._context(
+            request,
+            f"Changes to {episode}",
+            original=episode,
+            sides=[
+                {"version": version, "credit": history.credit(version.revision) if version else ""}
+                for _, version in sides
+            ],
+            comparison=history.compare(sides[0][0], sides[1][0]),
+        )
+        return TemplateResponse(request, "admin/episodes/episode/compare.html", context)
 
     def _context(self, request, title, **extra):
         return {**self.admin_site.each_context(request), "opts": self.opts, "title": title, **extra}
@@ -138,7 +189,8 @@ class EpisodeTools:
             if "confirm" not in request.POST:
                 self.message_user(request, "Upload cancelled; nothing was imported.", messages.INFO)
                 return HttpResponseRedirect(reverse("admin:episodes_episode_changelist"))
-            report = transfer.run(files, user=request.user, **options)
+            take = transfer.taken(request.POST.items(), files)
+            report = transfer.run(files, user=request.user, take=take, **options)
             context.update(report=report, rows=transfer.rows(report), done=True, form=UploadForm())
             level = messages.SUCCESS if report.ok else messages.WARNING
             self.message_user(request, report.summary(), level)

@@ -6,7 +6,6 @@ and kept in a private folder between the preview and the editor's confirmation, 
 confirmed is exactly what was previewed.
 """
 
-import difflib
 import hashlib
 import io
 import json
@@ -31,9 +30,8 @@ from archive.files import write_atomic
 from archive.report import Code, explain, image_warnings
 from archive.sources import Source, file_key
 from episodes.models import Episode
-from episodes.timecodes import time_label
 
-from . import history
+from . import diffs, history
 from .transcript.items import load_items
 
 MAX_UPLOAD_BYTES = 40 * 1024 * 1024  # a whole real site's text is about 15 MiB
@@ -275,15 +273,11 @@ def sources(files):
 
 @dataclass
 class Change:
-    """What an upload would change in one existing episode."""
+    """What an upload would change in one existing episode: its fields (``diffs.FieldChange``)
+    and its transcript (``diffs.TranscriptChanges``)."""
 
     fields: list = field(default_factory=list)
-    lines: list = field(default_factory=list)  # (sign, text): "-" removed, "+" added
-    more: int = 0
-
-    @property
-    def total(self):
-        return len(self.lines) + self.more
+    transcript: diffs.TranscriptChanges = field(default_factory=diffs.TranscriptChanges)
 
 
 @dataclass
@@ -292,12 +286,13 @@ class Preview:
     changes: dict  # outcome path -> Change
 
 
-def _item_text(item):
-    if item[0] == "header":
-        return f"## {item[1]}"
-    _, text, who, sec, when, _ = item
-    stamp = time_label(sec, when)
-    return " ".join(part for part in (stamp, f"{who}:" if who else "", text) if part)
+def _stored_items(episode):
+    return [
+        ("header", stored.obj.title)
+        if stored.kind == "header"
+        else ("line", stored.obj.text, stored.obj.speaker, stored.obj.sec, stored.obj.time)
+        for stored in load_items(episode)
+    ]
 
 
 def episode_change(item, doc):
@@ -311,41 +306,25 @@ def episode_change(item, doc):
     except DocumentError:
         return None
     current, _ = exporter.episode_document(episode)
-    change = Change()
-    change.fields = [
-        key
-        for key in sorted(set(doc.data) | set(current))
-        if key != "transcript" and doc.data.get(key) != current.get(key)
-    ]
+    names = [key for key in sorted(set(doc.data) | set(current)) if key != "transcript"]
+    change = Change(fields=diffs.field_changes(current, doc.data, names))
     if doc.body != episode.body:
-        change.fields.append("show notes")
-    old = []
-    for stored in load_items(episode):
-        obj = stored.obj
-        if stored.kind == "header":
-            old.append(("header", obj.title))
-        else:
-            old.append(("line", obj.text, obj.speaker, obj.sec, obj.time, ""))
-    new = [item if item[0] == "header" else (*item[:5], "") for item in parsed.items]
-    matcher = difflib.SequenceMatcher(a=old, b=new, autojunk=False)
-    for tag, a1, a2, b1, b2 in matcher.get_opcodes():
-        if tag == "equal":
-            continue
-        removed = [("-", _item_text(entry)) for entry in old[a1:a2]]
-        added = [("+", _item_text(entry)) for entry in new[b1:b2]]
-        if len(removed) == len(added):
-            # Corrected lines read best as before/after pairs.
-            entries = [entry for pair in zip(removed, added) for entry in pair]
-        else:
-            entries = removed + added
-        room = MAX_DIFF_LINES - len(change.lines)
-        change.lines += entries[:room]
-        change.more += max(0, len(entries) - room)
+        change.fields.append(diffs.FieldChange("show notes", episode.body, doc.body))
+    new = [item if item[0] == "header" else item[:5] for item in parsed.items]
+    change.transcript = diffs.transcript_changes(_stored_items(episode), new, MAX_DIFF_LINES)
     return change
 
 
-OVERWRITE = "tick “Overwrite episodes changed in the CMS” to replace it"
-REMEDIES = {Code.EDITED: OVERWRITE, Code.GONE_EDITED: "tick “Overwrite episodes changed in the CMS” to remove it"}
+KEEP_OR_TAKE = "keep the edit, or take the file (below, or tick “Overwrite episodes changed in the CMS”)"
+REMEDIES = {Code.EDITED: KEEP_OR_TAKE, Code.GONE_EDITED: "tick “Overwrite episodes changed in the CMS” to remove it"}
+# The name of the choice between an edit in the CMS and the uploaded file, per file.
+CHOICE = "resolve:"
+
+
+def taken(choices, files):
+    """The keys of the rows whose uploaded file the editor chose over their edit in the CMS."""
+    names = {choice.removeprefix(CHOICE) for choice, value in choices if choice.startswith(CHOICE) and value == "file"}
+    return {file_key(item.name)[0] for item in files if item.name in names}
 
 
 @dataclass
@@ -356,6 +335,11 @@ class Row:
     message: str
     warnings: list
     change: Change = None
+
+    @property
+    def choice(self):
+        """The name of the keep-or-take choice a conflict with an edit in the CMS offers."""
+        return CHOICE + self.outcome.path if self.outcome.code == Code.EDITED else ""
 
 
 def rows(report, changes=None):
@@ -375,7 +359,13 @@ def rows(report, changes=None):
 
 def preview(files, *, include_drafts=False, force=False, prune=False):
     report = importer.Importer(
-        dry_run=True, include_drafts=include_drafts, force=force, parallel=False, keep_documents=True, prune=prune
+        dry_run=True,
+        include_drafts=include_drafts,
+        force=force,
+        parallel=False,
+        keep_documents=True,
+        prune=prune,
+        chosen=True,
     ).run_sources(sources(files))
     by_name = {item.name: item for item in files}
     changes = {}
@@ -387,13 +377,14 @@ def preview(files, *, include_drafts=False, force=False, prune=False):
     return Preview(report, changes)
 
 
-def run(files, *, user, include_drafts=False, force=False, prune=False):
-    """Import for real, and record in each episode's history what it was before and after."""
+def run(files, *, user, include_drafts=False, force=False, prune=False, take=()):
+    """Import for real, and record in each episode's history what it was before and after;
+    ``take``: the keys whose file is taken over an edit in the CMS (see ``taken``)."""
     keys = [file_key(item.name)[0] for item in files if item.kind == "episode"]
     history.ensure_baseline(Episode.objects.filter(slug__in=keys), user)
-    report = importer.Importer(include_drafts=include_drafts, force=force, parallel=False, prune=prune).run_sources(
-        sources(files)
-    )
+    report = importer.Importer(
+        include_drafts=include_drafts, force=force, parallel=False, prune=prune, chosen=True, taken=take
+    ).run_sources(sources(files))
     written = [o.key for o in report.outcomes if o.kind == "episode" and o.status in ("created", "updated")]
     episodes = list(Episode.objects.filter(slug__in=written))
     history.record(user, episodes, "Imported from an uploaded file.")

@@ -11,6 +11,7 @@ import uuid
 
 from django.db import models
 from django.urls import reverse
+from django.utils.text import Truncator
 
 from . import lineids
 from .images import ImageFile
@@ -439,7 +440,8 @@ class TranscriptLine(models.Model):
         ordering = ["position"]
 
     def __str__(self):
-        return f"{time_label(self.sec, self.time) or '-'} {self.speaker}: {self.text[:60]}"
+        # Whole words: the admin's change messages and the history name a line by this.
+        return f"{time_label(self.sec, self.time) or '-'} {self.speaker}: {Truncator(self.text).words(10)}"
 
 
 class ContentVersion(models.Model):

@@ -182,8 +182,11 @@ def test_upload_previews_then_imports(editor_client, archive):
     page = response.content.decode()
     assert response.status_code == 200
     assert "1 created, 1 updated" in page
-    assert "- 0:05 Bob: Spark is fast." in page and "+ 0:05 Bob: Spark is really fast." in page
-    assert "Changes title." in page
+    # The corrected line with the word it gained marked, and the title's old and new values.
+    assert "0:05 Bob: Spark is <ins>really </ins>fast." in page
+    assert re.search(
+        r"<th scope=\"row\">title</th><td[^>]*>Second episode</td><td[^>]*>Second episode<ins>, retitled</ins>", page
+    )
     # Nothing written yet.
     assert not Episode.objects.filter(slug="third").exists()
     assert Episode.objects.get(slug="second").title == "Second episode"
