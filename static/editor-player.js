@@ -60,15 +60,16 @@
     function follow(time) {
       clockText.textContent = window.EmbedPlayer.clock(time);
       const rows = lineRows();
-      let found = -1;
+      // The first line of the latest second reached (files time a few lines alike now and then).
+      let found = -1, latest = -1;
       rows.forEach((row, i) => {
         const s = secondOf(row);
-        if (s !== null && s <= time + 0.05) found = i;
+        if (s !== null && s > latest && s <= time + 0.05) (found = i), (latest = s);
       });
-      // A line played from stays the one played from its second on, though lines before it may
-      // share that second, until the time goes elsewhere.
+      // A line played from is the one played while its second is the latest reached, though the
+      // lines before it share that second.
       const pin = pinned ? rows.indexOf(pinned) : -1;
-      if (pin >= 0 && found < pin && time >= secondOf(pinned) - 0.5) found = pin;
+      if (pin >= 0 && secondOf(pinned) === latest) found = pin;
       else pinned = null;
       mark(found >= 0 ? rows[found] : null);
     }

@@ -11,8 +11,9 @@ from tests.conftest import ROOT
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 
 # axe.run's findings, each with the elements it found them on.
-RUN_AXE = """async (options) => {
-    const results = await axe.run(document, Object.assign({resultTypes: ["violations"]}, options));
+RUN_AXE = """async ([within, options]) => {
+    const context = within ? {include: within} : document;
+    const results = await axe.run(context, Object.assign({resultTypes: ["violations"]}, options));
     return results.violations.map(v => ({
         id: v.id, impact: v.impact, help: v.help,
         nodes: v.nodes.map(n => n.target.join(" ") + " :: " + n.failureSummary),
@@ -28,13 +29,14 @@ def axe_script():
     return AXE.read_text(encoding="utf-8")
 
 
-def axe_violations(page, script, **options):
+def axe_violations(page, script, within=None, **options):
     """Every rule in the light theme; in the dark one, which changes only colours, the contrast.
-    ``page`` is open in a context of the light scheme; ``options`` go to axe.run."""
+    ``page`` is open in a context of the light scheme; ``within``, CSS selectors, limits the run
+    to those parts of the page; ``options`` go to axe.run."""
     page.evaluate(script)
-    violations = page.evaluate(RUN_AXE, options)
+    violations = page.evaluate(RUN_AXE, [within, options])
     page.emulate_media(color_scheme="dark")
-    dark = page.evaluate(RUN_AXE, {**options, "runOnly": ["color-contrast"]})
+    dark = page.evaluate(RUN_AXE, [within, {**options, "runOnly": ["color-contrast"]}])
     page.emulate_media(color_scheme="light")
     return violations + [dict(violation, id=violation["id"] + " (dark theme)") for violation in dark]
 
