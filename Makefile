@@ -7,9 +7,9 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 CORPUS ?= ../shared/corpus
 
-.PHONY: install checkers run serve test bench bench-scale loadtest lint clean
+.PHONY: install checkers run serve serve-app test bench bench-scale loadtest lint clean
 
-# make serve: gunicorn with (cores + 1) workers, DEBUG off, static files by WhiteNoise, the
+# make serve and serve-app: gunicorn with (cores + 1) workers, DEBUG off, static files by WhiteNoise, the
 # database from DATABASE_URL, Redis when REDIS_URL is set. Plain HTTP on this machine (HTTPS=0);
 # behind a TLS proxy in production, see docs/deploy.md. A cached page costs a worker about a
 # millisecond of CPU and waits on nothing slow, so more workers than cores only queue for them.
@@ -51,7 +51,31 @@ run: install
 	$(PY) manage.py ensure_admin
 	PODCAST_HOSTS=$${PODCAST_HOSTS:-maralindqvist} $(PY) manage.py runserver $(HOST):$(PORT)
 
+# make serve: nginx (Debian's nginx-light or nginx) on PORT in front of gunicorn on APP_PORT. Every
+# page is published first (publish_site), then after each change, to PUBLISH_ROOT, which nginx
+# serves straight from disk; the rest, and staff, go to the app (deploy/nginx.conf). nginx runs as
+# this user, its pid, logs and temporary files in RUN_DIR. make serve-app: gunicorn alone on PORT.
+RUN_DIR ?= $(CURDIR)/.run
+PUBLISH_ROOT ?= $(RUN_DIR)/publish
+APP_PORT ?= $(shell echo $$(($(PORT) + 1)))
+NGINX ?= $(shell command -v nginx || echo /usr/sbin/nginx)
+PUBLISH_ENV = PUBLISH_ROOT=$(PUBLISH_ROOT) PUBLISH_ORIGIN=$${PUBLISH_ORIGIN:-http://$(HOST):$(PORT)}
+NGINX_RUN = $(NGINX) -p $(RUN_DIR) -c $(RUN_DIR)/nginx.conf -e $(RUN_DIR)/error.log
+
 serve: install
+	@test -x $(NGINX) || { echo "make serve needs nginx: apt-get install nginx-light (or make serve-app)"; exit 2; }
+	$(PY) manage.py migrate --no-input
+	STATIC_MANIFEST=1 $(PY) manage.py collectstatic --no-input --verbosity 0
+	mkdir -p $(RUN_DIR) $(PUBLISH_ROOT)
+	$(SERVE_ENV) $(PUBLISH_ENV) $(PY) manage.py publish_site
+	$(SERVE_ENV) $(PUBLISH_ENV) $(PY) manage.py nginx_config --listen $(HOST):$(PORT) --app $(HOST):$(APP_PORT) \
+		--run $(RUN_DIR) > $(RUN_DIR)/nginx.conf
+	$(NGINX_RUN) -t -q
+	$(NGINX_RUN) -g 'daemon off;' & nginx=$$!; trap 'kill $$nginx; exit' INT TERM; trap 'kill $$nginx' EXIT; \
+		$(SERVE_ENV) $(PUBLISH_ENV) $(VENV)/bin/gunicorn podcast.wsgi --workers $(WORKERS) \
+		--bind $(HOST):$(APP_PORT) --no-control-socket
+
+serve-app: install
 	$(PY) manage.py migrate --no-input
 	STATIC_MANIFEST=1 $(PY) manage.py collectstatic --no-input --verbosity 0
 	$(SERVE_ENV) $(VENV)/bin/gunicorn podcast.wsgi --workers $(WORKERS) --bind $(HOST):$(PORT) --no-control-socket

@@ -461,7 +461,7 @@ class LoadTest:
             f"{', REDIS_URL=' + senv['REDIS_URL'] if 'REDIS_URL' in senv else ''})"
         )
         server = Process(
-            f"make serve ({mode})", ["make", "--no-print-directory", "serve"], senv, tmp / f"serve-{cache}.log"
+            f"make serve ({mode})", ["make", "--no-print-directory", "serve-app"], senv, tmp / f"serve-{cache}.log"
         )
         try:
             first = server.wait_for(port, paths["index"], timeout=self.args.start_timeout)

@@ -109,7 +109,7 @@ def plan_changes(snapshot, state):
     if not (changed or gone or moved_people or gone_people):
         return plan
     plan.add(shared_addresses())
-    rewrite = set(changed)
+    rewrite = changed | gone
     people = set(moved_people) | gone_people
     for key in changed | gone:
         for entry in (before.get(key), now.get(key)):

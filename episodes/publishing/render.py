@@ -62,12 +62,14 @@ class Renderer:
             "wsgi.errors": io.StringIO(),
         }
 
+    def response(self, path):
+        """The app's response to a visitor's GET of ``path``."""
+        return self.handler.get_response(WSGIRequest(self.environ(path)))
+
     def render(self, path):
-        response = self.handler.get_response(WSGIRequest(self.environ(path)))
-        try:
-            return self._outcome(path, response)
-        finally:
-            response.close()
+        # Not closed: closing a response sends request_finished, which would close the database
+        # connection of the request that published (a complete response holds nothing to free).
+        return self._outcome(path, self.response(path))
 
     @staticmethod
     def _outcome(path, response):

@@ -1,0 +1,83 @@
+"""nginx's configuration for the publish folder, from ``deploy/nginx.conf``: the headers a
+published file goes out with are the ones the app sends with that page (its security headers,
+its Content-Type, its Cache-Control), read from the app itself, so that the two never disagree."""
+
+from string import Template
+
+from django.conf import settings
+from django.urls import reverse
+
+from ..transcripts import FORMATS
+from .pages import SHARED
+from .render import Renderer
+
+TEMPLATE = settings.BASE_DIR / "deploy" / "nginx.conf"
+# The headers every public page carries whatever its content; the rest (ETag, Last-Modified, Vary,
+# Content-Length, Content-Encoding) nginx makes for the file itself.
+KEPT = (
+    "Cache-Control",
+    "Content-Security-Policy",
+    "Cross-Origin-Opener-Policy",
+    "Referrer-Policy",
+    "Strict-Transport-Security",
+    "X-Content-Type-Options",
+    "X-Frame-Options",
+    "X-Robots-Tag",
+)
+INDENT = " " * 12
+
+
+def _headers(headers):
+    lines = [f"add_header {name} {_quoted(value)} always;" for name, value in headers.items()]
+    return "\n".join(INDENT + line for line in lines)
+
+
+def _quoted(value):
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _location(match, content_type, headers):
+    return (
+        f"\n        location {match} {{\n{INDENT}try_files $uri @app;\n{INDENT}default_type {_quoted(content_type)};\n"
+        f"{_headers(headers)}\n        }}"
+    )
+
+
+def _sent(response):
+    headers = {name: response[name] for name in KEPT if name in response}
+    # A cache in between keeps the visitors' page apart from staff's (nginx adds Accept-Encoding).
+    if "cookie" in response.get("Vary", "").lower():
+        headers["Vary"] = "Cookie"
+    return headers
+
+
+def config(listen, app, run, publish_root=None, forwarded_proto="$scheme", access_log="off"):
+    """The filled-in configuration: nginx on ``listen`` in front of the app at ``app``."""
+    renderer = Renderer()
+    home = renderer.response("/")
+    page_headers = _sent(home)
+    locations = []
+    for name in SHARED[1:]:
+        path = reverse(name)
+        if path.endswith("/"):
+            continue  # an HTML page: the location for every page
+        response = renderer.response(path)
+        locations.append(_location(f"= {path}", response["Content-Type"], _sent(response)))
+    for rendering in FORMATS:
+        # The transcript files, which podcast players fetch from their own pages (CORS).
+        headers = {**page_headers, "Access-Control-Allow-Origin": "*"}
+        pattern = "~ ^/podcast/[^/]+/" + rendering.filename.replace(".", "\\.") + "$"
+        locations.append(_location(pattern, rendering.content_type, headers))
+    values = {
+        "RUN": str(run),
+        "APP": app,
+        "LISTEN": listen,
+        "PUBLISH_ROOT": str(publish_root or settings.PODCAST_PUBLISH_ROOT),
+        "SESSION_COOKIE": settings.SESSION_COOKIE_NAME,
+        "FORWARDED_PROTO": forwarded_proto,
+        "ACCESS_LOG": access_log,
+        "HTML_TYPE": home["Content-Type"],
+        "HTML_HEADERS": _headers(page_headers),
+        "LOCATIONS": "\n".join(locations),
+    }
+    return Template(TEMPLATE.read_text()).safe_substitute(values)

@@ -1,0 +1,178 @@
+"""Public pages published as files for nginx: the bytes the app serves, rewritten after each
+change for the pages it touches, never older than what is there, and nothing left behind."""
+
+import logging
+
+import pytest
+from django.core.management import call_command
+from django.test import Client
+
+from episodes import views
+from episodes.models import Episode, Guest
+from episodes.publishing.folder import Folder
+from tests.admin_pages import change_form_data, change_url
+from tests.publishing import (
+    assert_published_as_served,
+    files,
+    rewritten,
+)
+
+pytest_plugins = ["tests.admin_fixtures", "tests.publishing"]
+pytestmark = pytest.mark.django_db
+
+SHARED = {
+    "index.html",
+    "podcast/index.html",
+    "podcast/feed.xml",
+    "podcast/episodes.xml",
+    "people/index.html",
+    "sitemap.xml",
+}
+
+
+def pages(names):
+    return {name for name in names if not name.endswith(".gz")}
+
+
+def test_every_public_page_is_published_as_the_app_serves_it(published, publish_root):
+    names = pages(files(publish_root))
+    assert "podcast/first/index.html" in names and "podcast/first/transcript.vtt" in names
+    assert "people/ann/index.html" in names and SHARED <= names
+    for name in names:
+        path = "/" + name.removesuffix("index.html")
+        assert_published_as_served(publish_root, path)
+
+
+def test_an_admin_save_rewrites_the_episode_its_neighbour_lists_and_people(
+    published, publish_root, editor_client, django_capture_on_commit_callbacks
+):
+    episode = published["first"]
+    before = files(publish_root)
+    data = change_form_data(editor_client.get(change_url(episode)))
+    data["title"] = "The very first episode"
+    with django_capture_on_commit_callbacks(execute=True):
+        assert editor_client.post(change_url(episode), data).status_code == 302
+    changed = pages(rewritten(before, files(publish_root)))
+    episode_files = {name for name in before if name.startswith("podcast/first/") and not name.endswith(".gz")}
+    assert episode_files | {"podcast/second/index.html", "people/ann/index.html"} | SHARED <= changed
+    # The third episode and Bob's page show nothing of the first.
+    assert not changed & {"podcast/third/index.html", "people/bob/index.html"}
+    assert b"The very first episode" in (publish_root / "podcast/first/index.html").read_bytes()
+    assert_published_as_served(publish_root, "/podcast/second/")
+
+
+def test_a_person_change_rewrites_their_page_and_their_episodes(
+    published, publish_root, django_capture_on_commit_callbacks
+):
+    before = files(publish_root)
+    bob = Guest.objects.get(short="bob")
+    bob.title = "Robert Stone"
+    with django_capture_on_commit_callbacks(execute=True):
+        bob.save()
+    changed = pages(rewritten(before, files(publish_root)))
+    assert {"people/bob/index.html", "podcast/second/index.html", "podcast/third/index.html"} <= changed
+    assert "people/ann/index.html" not in changed
+    assert b"Robert Stone" in (publish_root / "podcast/third/index.html").read_bytes()
+
+
+def test_unpublishing_removes_the_episode_files(
+    published, publish_root, editor_client, django_capture_on_commit_callbacks
+):
+    first = published["first"]
+    with django_capture_on_commit_callbacks(execute=True):
+        editor_client.post("/admin/episodes/episode/", {"action": "unpublish", "_selected_action": [first.pk]})
+    assert not [name for name in files(publish_root) if name.startswith("podcast/first/")]
+    assert b"First episode" not in (publish_root / "podcast/index.html").read_bytes()
+    assert b"First episode" not in (publish_root / "people/ann/index.html").read_bytes()
+
+
+def test_deleting_removes_the_episode_files(published, publish_root, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        published["second"].delete()
+    assert not [name for name in files(publish_root) if name.startswith("podcast/second/")]
+    assert b"Second episode" not in (publish_root / "podcast/feed.xml").read_bytes()
+    # The neighbours link to each other now.
+    assert b"/podcast/third/" in (publish_root / "podcast/first/index.html").read_bytes()
+
+
+def test_a_rename_leaves_no_file_at_the_old_address(published, publish_root, django_capture_on_commit_callbacks):
+    episode = published["third"]
+    episode.slug = "third-renamed"
+    with django_capture_on_commit_callbacks(execute=True):
+        episode.save()
+    names = files(publish_root)
+    assert not [name for name in names if name.startswith("podcast/third/")]
+    assert "podcast/third-renamed/index.html" in names
+    # nginx finds no file there and asks the app, which redirects.
+    assert served_status("/podcast/third/") == 301
+    assert_published_as_served(publish_root, "/podcast/third-renamed/")
+
+
+def served_status(path):
+    return Client().get(path).status_code
+
+
+def test_an_older_render_never_replaces_a_newer_page(tmp_path):
+    folder = Folder(tmp_path)
+    newer, older = "7.66192342ab000", "6.66192342aa000"
+    with folder.locked() as published:
+        assert published.put("podcast/x/index.html", b"newer", None, newer, None)
+    with folder.locked() as published:
+        assert not published.put("podcast/x/index.html", b"older", None, older, None)
+        assert not published.drop("podcast/x/index.html", older)
+    assert (tmp_path / "podcast/x/index.html").read_bytes() == b"newer"
+    # Written by renaming a temporary file: none is left behind.
+    assert sorted(path.name for path in (tmp_path / "podcast/x").iterdir()) == ["index.html"]
+
+
+def test_a_page_that_fails_to_render_keeps_its_file_and_the_change_commits(
+    published, publish_root, monkeypatch, caplog, django_capture_on_commit_callbacks
+):
+    page = publish_root / "podcast/first/index.html"
+    old = page.read_bytes()
+
+    def broken(cls, *args):
+        raise RuntimeError("a rendering bug")
+
+    monkeypatch.setattr(views.Transcript, "from_rows", classmethod(broken))
+    episode = published["first"]
+    episode.title = "Retitled"
+    with caplog.at_level(logging.ERROR), django_capture_on_commit_callbacks(execute=True):
+        episode.save()
+    assert Episode.objects.get(pk=episode.pk).title == "Retitled"
+    assert page.read_bytes() == old
+    assert "/podcast/first/" in caplog.text and "left as it was" in caplog.text
+    assert b"Retitled" in (publish_root / "podcast/index.html").read_bytes()
+
+
+def test_an_unwritable_folder_is_logged_and_no_visitor_gets_a_500(
+    published, settings, tmp_path, client, caplog, django_capture_on_commit_callbacks
+):
+    blocked = tmp_path / "a-file"
+    blocked.write_text("not a folder")
+    settings.PODCAST_PUBLISH_ROOT = str(blocked / "public")
+    episode = published["first"]
+    episode.title = "Saved anyway"
+    with caplog.at_level(logging.ERROR), django_capture_on_commit_callbacks(execute=True):
+        episode.save()
+    assert "cannot be written" in caplog.text and str(blocked / "public") in caplog.text
+    assert b"Saved anyway" in client.get("/podcast/first/").content
+
+
+def test_publish_site_check_lists_a_changed_and_a_stale_file(published, publish_root, capsys):
+    call_command("publish_site", "--check")  # everything as the app serves it: exits 0
+    (publish_root / "podcast/first/transcript.txt").write_bytes(b"edited by hand")
+    (publish_root / "podcast/gone").mkdir()
+    (publish_root / "podcast/gone/index.html").write_bytes(b"left behind")
+    with pytest.raises(SystemExit) as exit:
+        call_command("publish_site", "--check")
+    assert exit.value.code == 1
+    out = capsys.readouterr().out
+    assert "podcast/first/transcript.txt: differs" in out and "podcast/gone/index.html: stale" in out
+
+
+def test_publish_site_removes_files_of_pages_that_no_longer_exist(published, publish_root):
+    (publish_root / "podcast/gone").mkdir()
+    (publish_root / "podcast/gone/index.html").write_bytes(b"left behind")
+    call_command("publish_site")
+    assert not (publish_root / "podcast/gone/index.html").exists()
