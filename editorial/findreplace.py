@@ -178,6 +178,14 @@ class Search:
     def truncated(self):
         return self.total > len(self.matches)
 
+    @property
+    def summary(self):
+        """The counts as the page says them: of every match in scope, however many are shown."""
+        episodes = f"{self.episodes:,} episode{'s' * (self.episodes != 1)}"
+        if self.truncated:
+            return f"{len(self.matches):,} of {self.total:,} matches shown, in {episodes}"
+        return f"{self.total:,} match{'es' * (self.total != 1)} in {episodes}"
+
 
 def _items(episode_ids, query):
     """(kind, id, episode_id, text, time, speaker) of every line and header in scope."""
@@ -197,21 +205,26 @@ def _items(episode_ids, query):
         yield ("header", row[0], row[1], row[2], "", "")
 
 
-def find(query, *, episode_ids=None, limit=MAX_MATCHES):
-    """Every match in scope, in episode and transcript order (the first ``limit`` of them)."""
+def find(query, *, episode_ids=None, limit=None):
+    """Every match in scope, in episode and transcript order (the first ``limit`` of them, by
+    default ``MAX_MATCHES``), counted all."""
+    limit = MAX_MATCHES if limit is None else limit
     result = Search()
     found = []
     budget = _Budget(MATCH_SECONDS)
+    # Every episode with a match, shown or not: the count is of the whole search.
+    episodes = set()
     for kind, item_id, episode_id, text, time, speaker in _items(episode_ids, query):
         fingerprint = _fingerprint(text)
         for match in query.matches(text, budget):
             if match.start() == match.end():
                 continue
             result.total += 1
+            episodes.add(episode_id)
             if len(found) < limit:
                 found.append((kind, item_id, episode_id, text, time, speaker, match, fingerprint))
     titles = dict(Episode.objects.filter(pk__in={entry[2] for entry in found}).values_list("id", "title"))
-    result.episodes = len(titles)
+    result.episodes = len(episodes)
     for kind, item_id, episode_id, text, time, speaker, match, fingerprint in found:
         start, end = match.span()
         result.matches.append(

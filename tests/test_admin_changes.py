@@ -6,12 +6,12 @@ import re
 
 import pytest
 
-from archive import documents, exporter, importer, sources
+from archive import exporter
 from editorial import diffs
-from episodes.models import Episode, TranscriptLine
+from episodes.models import TranscriptLine
 from tests import sites
 from tests.admin_pages import UPLOAD, change_form_data, change_url, row_index, upload
-from tests.conftest import corpus_snapshot
+from tests.real_episodes import import_real
 
 pytest_plugins = ["tests.admin_fixtures"]  # the admin tests' fixtures
 
@@ -23,13 +23,7 @@ REAL_EPISODE = "crisp-dm"  # a 2026-06 episode of one guest and 61 lines
 @pytest.fixture
 def real_episode(db, settings):
     settings.PODCAST_HOSTS = None
-    site = corpus_snapshot("2026-06")
-    path = site / "_podcast" / f"{REAL_EPISODE}.md"
-    guests = documents.parse(path.read_bytes()).data.get("guests") or []
-    files = [sources.Source(site / "_people" / f"{key}.md", "person", site) for key in guests]
-    report = importer.Importer().run_sources(files + [sources.Source(path, "episode", site)])
-    assert report.ok, report.summary()
-    return Episode.objects.get(slug=REAL_EPISODE)
+    return import_real("2026-06", REAL_EPISODE)[0]
 
 
 def edited_file(episode, change):
