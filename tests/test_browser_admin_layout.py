@@ -1,0 +1,43 @@
+"""The episode change list at 1280 px in Chromium: its tool buttons (upload, find and replace,
+archive health, recover, import, export, add) stay clear of the heading."""
+
+import pytest
+from django.contrib.auth.models import User
+
+from tests.conftest import SCREENSHOTS
+
+pytestmark = [pytest.mark.browser]
+
+pytest_plugins = ["tests.browser"]
+PASSWORD = "a-long-admin-password"
+
+
+def overlaps(a, b):
+    return (
+        a["x"] < b["x"] + b["width"]
+        and b["x"] < a["x"] + a["width"]
+        and a["y"] < b["y"] + b["height"]
+        and b["y"] < a["y"] + a["height"]
+    )
+
+
+def test_the_change_lists_buttons_do_not_cover_its_heading_at_1280_px(browser, transactional_db, live_server):
+    User.objects.create_superuser("root", password=PASSWORD)
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    try:
+        page.goto(f"{live_server.url}/admin/login/?next=/admin/episodes/episode/")
+        page.fill("#id_username", "root")
+        page.fill("#id_password", PASSWORD)
+        page.click("input[type=submit]")
+        page.wait_for_url(f"{live_server.url}/admin/episodes/episode/")
+        heading = page.locator("#content h1").bounding_box()
+        buttons = [item.bounding_box() for item in page.locator(".object-tools li").all()]
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / "admin-change-list-1280.png"))
+        assert len(buttons) >= 6
+        assert not [box for box in buttons if overlaps(box, heading)]
+        # And they stay on the page, not pushed past its right edge.
+        assert all(box["x"] + box["width"] <= 1280 for box in buttons)
+    finally:
+        context.close()
