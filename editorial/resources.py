@@ -1,6 +1,7 @@
 """Tabular import and export (django-import-export) of episode and people metadata, for bulk
 edits in a spreadsheet. Transcripts, show notes and the archive's bookkeeping are left out: they
-do not fit a cell, and the .md upload is the way to bring those in.
+do not fit a cell, and the .md upload is the way to bring those in. Guests and platform links
+are exported to be read, and not imported: their order and checks belong to the change page.
 
 Rows are matched by their key (``slug``, ``short``), so a spreadsheet exported, edited and
 imported back updates the same rows.
@@ -51,9 +52,34 @@ class LockingResource(Resource):
         return self.get_queryset().select_for_update().get(pk=instance.pk)
 
 
+# The platforms with a column of their own; the others share one.
+LINK_PLATFORMS = ("youtube", "spotify", "apple", "anchor")
+
+
+def _links(episode, platform=None):
+    """The episode's links on ``platform`` (None: on the platforms without a column of their
+    own, each named), in the file's order, one to a line."""
+    return "\n".join(
+        link.url if platform else f"{link.platform}: {link.url}"
+        for link in episode.links.all()
+        if link.platform == platform or (platform is None and link.platform not in LINK_PLATFORMS)
+    )
+
+
+def _link_column(platform):
+    # Read only, as the guests are: the change page checks a link (links.py) and keeps their order.
+    name = f"{platform} link" if platform else "other links"
+    return fields.Field(column_name=name, readonly=True, dehydrate_method=lambda episode: _links(episode, platform))
+
+
 class EpisodeResource(LockingResource):
     topics = fields.Field(attribute="topics", column_name="topics", widget=TopicsWidget())
     guests = fields.Field(column_name="guests", readonly=True)
+    youtube_link = _link_column("youtube")
+    spotify_link = _link_column("spotify")
+    apple_link = _link_column("apple")
+    anchor_link = _link_column("anchor")
+    other_links = _link_column(None)
 
     class Meta:
         model = Episode
@@ -73,6 +99,11 @@ class EpisodeResource(LockingResource):
             "description",
             "topics",
             "guests",
+            "youtube_link",
+            "spotify_link",
+            "apple_link",
+            "anchor_link",
+            "other_links",
         )
         export_order = fields
         skip_unchanged = True
@@ -84,7 +115,7 @@ class EpisodeResource(LockingResource):
         return ", ".join(appearance.guest.short for appearance in episode.appearances.all())
 
     def get_queryset(self):
-        return super().get_queryset().defer("source", "layout", "body").prefetch_related("appearances__guest")
+        return super().get_queryset().defer("source", "layout", "body").prefetch_related("appearances__guest", "links")
 
     def before_import(self, dataset, **kwargs):
         if not kwargs.get("dry_run") and "slug" in (dataset.headers or []):

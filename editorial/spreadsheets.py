@@ -23,6 +23,7 @@ import tablib
 import yaml
 from django.conf import settings
 from import_export.formats import base_formats
+from import_export.forms import SelectableFieldsExportForm
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 5000  # the real archive has about 200 episodes and 300 people
@@ -231,10 +232,26 @@ if XLSX not in base_formats.BINARY_FORMATS:
     base_formats.BINARY_FORMATS.append(XLSX)
 
 
+class DefaultFormatExportForm(SelectableFieldsExportForm):
+    """The export form with XLSX chosen, not a blank choice that refuses the first click:
+    a spreadsheet opens it as it is, where a CSV is opened with a guessed encoding and its dates
+    guessed too."""
+
+    def _init_formats(self, formats):
+        super()._init_formats(formats)
+        field = self.fields["format"]
+        field.choices = [choice for choice in field.choices if choice[0] != ""]
+        chosen = next((index for index, fmt in enumerate(formats) if issubclass(fmt, XLSX)), 0)
+        self.initial.setdefault("format", str(chosen))
+
+
 class ReadableImportErrors:
     """For an ImportExportModelAdmin: the import page says why a file was refused.
     import-export shows only the class of an exception raised while reading a file
-    ("'ValueError' encountered while trying to read file")."""
+    ("'ValueError' encountered while trying to read file"). Its export form starts with a
+    format chosen (``DefaultFormatExportForm``)."""
+
+    export_form_class = DefaultFormatExportForm
 
     def add_data_read_fail_error_to_form(self, form, e):
         if isinstance(e, SpreadsheetError):
