@@ -306,7 +306,8 @@ def episode_change(item, doc):
     except DocumentError:
         return None
     current, _ = exporter.episode_document(episode)
-    names = [key for key in sorted(set(doc.data) | set(current)) if key != "transcript"]
+    # In the file's order; the keys the file no longer has after them.
+    names = [key for key in dict.fromkeys([*doc.data, *current]) if key != "transcript"]
     change = Change(fields=diffs.field_changes(current, doc.data, names))
     if doc.body != episode.body:
         change.fields.append(diffs.FieldChange("show notes", episode.body, doc.body))
@@ -385,7 +386,7 @@ def run(files, *, user, include_drafts=False, force=False, prune=False, take=())
     report = importer.Importer(
         include_drafts=include_drafts, force=force, parallel=False, prune=prune, chosen=True, taken=take
     ).run_sources(sources(files))
-    written = [o.key for o in report.outcomes if o.kind == "episode" and o.status in ("created", "updated")]
-    episodes = list(Episode.objects.filter(slug__in=written))
-    history.record(user, episodes, "Imported from an uploaded file.")
+    written = {o.key: o.path for o in report.outcomes if o.kind == "episode" and o.status in ("created", "updated")}
+    for episode in Episode.objects.filter(slug__in=list(written)):
+        history.record(user, [episode], f"Imported from an uploaded file ({written[episode.slug]}).")
     return report

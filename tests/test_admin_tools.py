@@ -197,7 +197,7 @@ def test_upload_previews_then_imports(editor_client, archive):
     assert TranscriptLine.objects.filter(text="Spark is really fast.").exists()
     assert Episode.objects.filter(slug="third").exists()
     history = editor_client.get(f"/admin/episodes/episode/{episode.pk}/history/").content.decode()
-    assert "Imported from an uploaded file." in history
+    assert "Imported from an uploaded file (second.md)." in history
     # The token is spent.
     editor_client.post(UPLOAD, {"token": token, "confirm": "1"})
     assert "no longer here" in editor_client.get(UPLOAD).content.decode()
