@@ -1,0 +1,96 @@
+"""What the change page was opened with, carried by the page itself (a hidden field) so that a
+save made after someone else's can be merged against it (``merge``).
+
+It holds the episode's version token, its fields as text, and each transcript item's values in
+the order shown: lines by their uid, which outlives edits and re-imports, sections by id. It is
+compressed: the largest episode's comes to a few tens of kilobytes.
+"""
+
+import base64
+import binascii
+import datetime
+import json
+import zlib
+from dataclasses import dataclass, field
+
+from .items import HEADER, LINE
+
+# Enough for the largest transcripts the editor takes, and a bound on what a page may send.
+MAX_DECOMPRESSED = 20_000_000
+
+
+@dataclass
+class Base:
+    token: str
+    fields: dict  # name -> value as text (``field_text``)
+    order: list = field(default_factory=list)  # the items' keys, as the page numbered them
+    values: dict = field(default_factory=dict)  # key -> the item's values (``item_values``)
+    keys: dict = field(default_factory=dict)  # (kind, id) -> key
+
+
+def item_key(item):
+    return f"l:{item.obj.uid}" if item.kind == LINE else f"h:{item.obj.pk}"
+
+
+def item_values(item):
+    """A stored item's values as the page sends them back: text, speaker, time, second."""
+    obj = item.obj
+    if item.kind == HEADER:
+        return [obj.title]
+    return [obj.text, obj.speaker, obj.time, "" if obj.sec is None else str(obj.sec)]
+
+
+def sent_values(kind, text, speaker, time, sec):
+    """The same, from what the page sent for an item."""
+    text = (text or "").replace("\r\n", "\n")
+    if kind == HEADER:
+        return [text]
+    return [text, speaker or "", time or "", (sec or "").strip()]
+
+
+def field_text(value):
+    """A field's value as text, the same whether it comes from a form or from the row."""
+    if value is None:
+        return None
+    if isinstance(value, datetime.datetime):
+        if value.tzinfo is not None:
+            value = value.astimezone(datetime.UTC)
+        return value.replace(microsecond=0).isoformat()
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    if isinstance(value, (list, dict)):
+        return json.dumps(value, sort_keys=True)
+    if hasattr(value, "name") and not isinstance(value, str):  # a stored or uploaded file
+        return value.name or ""
+    return str(value)
+
+
+def encode(token, fields, items):
+    data = {
+        "t": token,
+        "f": fields,
+        "i": [[item.kind[0], item.obj.pk, item_key(item), *item_values(item)] for item in items],
+    }
+    packed = zlib.compress(json.dumps(data, separators=(",", ":")).encode(), 6)
+    return base64.urlsafe_b64encode(packed).decode("ascii")
+
+
+def decode(text):
+    """The Base a page sent, or None when it sent none or something that is not one."""
+    if not text:
+        return None
+    try:
+        inflater = zlib.decompressobj()
+        raw = inflater.decompress(base64.urlsafe_b64decode(text.encode("ascii")), MAX_DECOMPRESSED)
+        if inflater.unconsumed_tail:
+            return None
+        data = json.loads(raw)
+        base = Base(str(data["t"]), dict(data["f"]))
+        for kind, pk, key, *values in data["i"]:
+            kind = {"l": LINE, "h": HEADER}[kind]
+            base.order.append(key)
+            base.values[key] = list(values)
+            base.keys[(kind, int(pk))] = key
+    except (ValueError, TypeError, KeyError, zlib.error, binascii.Error, UnicodeError):
+        return None
+    return base
