@@ -35,8 +35,10 @@ from . import history, problems
 from . import upload as transfer
 from .filters import HasProblemsFilter, HasTranscriptFilter, StatusFilter
 from .forms import (
+    MERGE_BASE,
     EpisodeForm,
     FaithfulModelForm,
+    MergedListFormSet,
     PlatformLinkForm,
     PlatformLinkFormSet,
     QuotableClipForm,
@@ -45,6 +47,8 @@ from .forms import (
 from .resources import EpisodeResource, GuestResource
 from .spreadsheets import TABULAR_FORMATS, ReadableImportErrors
 from .tools import EpisodeTools
+from .transcript import conflicts as merge_conflicts
+from .transcript import focus, lists, snapshot
 from .transcript.formset import TranscriptFormSet
 from .transcript.inline import TranscriptInline, transcript_of
 from .transcript.inline import context as transcript_context
@@ -102,6 +106,7 @@ class GuestAdmin(TabularImportExport, VersionAdmin):
 class AppearanceInline(admin.TabularInline):
     model = Appearance
     form = FaithfulModelForm
+    formset = MergedListFormSet
     extra = 0
     autocomplete_fields = ("guest",)
     fields = ("position", "guest")
@@ -122,6 +127,7 @@ class PlatformLinkInline(admin.TabularInline):
 class QuotableClipInline(admin.TabularInline):
     model = QuotableClip
     form = QuotableClipForm
+    formset = MergedListFormSet
     extra = 0
     fields = ("position", "name", "start_offset", "end_offset", "url")
     classes = ("collapse",)
@@ -267,13 +273,15 @@ class EpisodeAdmin(EpisodeTools, TabularImportExport, VersionAdmin):
             return super().get_formset_kwargs(request, obj, inline, prefix)
         # Django copies the whole POST for every inline; without the page's script that is
         # thousands of transcript fields, copied once per inline, which never change it.
+        data, conflict = lists.bound_data(request.POST, obj, inline.model, inline.fields, prefix)
         return {
             "instance": obj,
             "prefix": prefix,
             "queryset": inline.get_queryset(request),
-            "data": request.POST,
+            "data": data,
             "files": request.FILES,
             "save_as_new": "_saveasnew" in request.POST,
+            "merge_conflict": conflict,
         }
 
     def save_formset(self, request, form, formset, change):
@@ -290,8 +298,38 @@ class EpisodeAdmin(EpisodeTools, TabularImportExport, VersionAdmin):
         if written:
             messages.info(request, f"Transcript: {written} item{'s' * (written != 1)} written.")
 
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if getattr(form, "merged", False):
+            messages.info(
+                request,
+                "Someone else saved this episode after you opened it: your changes were merged with theirs.",
+            )
+
+    def response_change(self, request, obj):
+        response = super().response_change(request, obj)
+        if "_continue" in request.POST and isinstance(response, HttpResponseRedirect):
+            response["Location"] += focus.anchor(request.POST, obj)
+        return response
+
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         transcript = transcript_of(context)
+        form = getattr(context.get("adminform"), "form", None)
+        formsets = [inline.formset for inline in context.get("inline_admin_formsets", ())]
+        conflicts = merge_conflicts.rows(form, transcript, formsets)
+        if conflicts and obj is not None:
+            return merge_conflicts.choice_page(request, context, conflicts, obj)
+        if transcript is not None and form is not None and not form.is_bound and not _version_before_revert.get():
+            # What the page is opened with, for merging a save made after someone else's.
+            fields = {name: snapshot.field_text(getattr(obj, name)) for name in form.merge_fields()}
+            rows = {
+                inline.formset.prefix: lists.stored_rows(
+                    inline.formset.get_queryset(), inline.opts.model, inline.opts.fields
+                )
+                for inline in context.get("inline_admin_formsets", ())
+                if isinstance(inline.formset, MergedListFormSet)
+            }
+            form.initial[MERGE_BASE] = snapshot.encode(form.initial.get("version", ""), fields, transcript.items, rows)
         if transcript is not None:
             context.update(transcript_context(transcript, self.has_change_permission(request, obj)))
         if obj is not None and obj.pk:

@@ -16,6 +16,13 @@ from archive.fields import EPISODE_FIELDS, PERSON_FIELDS
 from episodes.links import external_url, is_url
 from episodes.models import AUDIO_FIELDS, Episode, Guest, PlatformLink
 
+from .transcript import merge, snapshot
+from .transcript.rebase import CHOICE
+
+# The change page's hidden fields for a save made after someone else's: what the page was opened
+# with (``transcript.snapshot``), and on the page that settles conflicts, the version it showed.
+MERGE_BASE, MERGE_THEIRS = "merge_base", "merge_theirs"
+
 
 def version_token(updated_at):
     return updated_at.isoformat() if updated_at else ""
@@ -131,7 +138,24 @@ class QuotableClipForm(FaithfulModelForm):
         return value
 
 
-class PlatformLinkFormSet(forms.BaseInlineFormSet):
+class MergedListFormSet(forms.BaseInlineFormSet):
+    """A short list of the change page (guests, links, clips), which a save made after someone
+    else's merges (``transcript.lists``): refused while both changed it differently."""
+
+    def __init__(self, *args, merge_conflict=None, **kwargs):
+        self.merge_conflict = merge_conflict
+        super().__init__(*args, **kwargs)
+
+    def clean(self):
+        if self.merge_conflict is not None:
+            raise ValidationError(
+                "Someone else changed this list since you opened this page; choose whose version to keep.",
+                code="conflict",
+            )
+        super().clean()
+
+
+class PlatformLinkFormSet(MergedListFormSet):
     """The file keeps links as a mapping of platform to address: one address per platform."""
 
     def clean(self):
@@ -154,6 +178,7 @@ class EpisodeForm(FaithfulModelForm):
     """
 
     version = forms.CharField(widget=forms.HiddenInput, required=False)
+    merge_base = forms.CharField(widget=forms.HiddenInput, required=False)
     audio_url = forms.URLField(label="audio URL", max_length=1000, required=False, assume_scheme="https")
     # Set by the admin when the page shows an old version being restored: the version the
     # episode had before it was reverted for display, which is what a save must still match.
@@ -173,14 +198,16 @@ class EpisodeForm(FaithfulModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.is_stale = False
+        self.conflicts = []  # merge.Conflict of fields, keyed by name
+        self.merged = False
         if self.instance.pk:
             self.initial["version"] = self.known_version or version_token(self.instance.updated_at)
 
     def clean(self):
         cleaned = super().clean()
-        self._clean_audio(cleaned)
         if self.instance.pk:
             self._check_version(cleaned.get("version") or "")
+        self._clean_audio(cleaned)
         return cleaned
 
     def _clean_audio(self, cleaned):
@@ -206,6 +233,10 @@ class EpisodeForm(FaithfulModelForm):
         expected = self.known_version or version_token(current)
         if token == expected:
             return
+        base = None if self.known_version else snapshot.decode(self.data.get(MERGE_BASE))
+        if base is not None and base.token == token:
+            self._merge(base, expected)
+            return
         self.is_stale = True
         who = ""
         latest = Version.objects.get_for_object(self.instance).select_related("revision__user").first()
@@ -219,6 +250,40 @@ class EpisodeForm(FaithfulModelForm):
             code="stale",
             params={"who": who},
         )
+
+    def merge_fields(self):
+        """The fields a save may merge: the model's, as this form edits them."""
+        own = {f.name for f in Episode._meta.concrete_fields}
+        return [name for name in self.fields if name in own]
+
+    def _merge(self, base, now):
+        """Someone else saved after this page was opened: keep their changes to the fields this
+        editor left as they were, and stop at fields both changed differently (``conflicts``)."""
+        theirs = Episode.objects.get(pk=self.instance.pk)
+        names = [name for name in self.merge_fields() if name in base.fields and name in self.cleaned_data]
+        chosen = {}
+        if self.data.get(MERGE_THEIRS) == now:
+            chosen = {
+                name[len(CHOICE) + 2 :]: value for name, value in self.data.items() if name.startswith(CHOICE + "f:")
+            }
+        merged = merge.merge(
+            {name: base.fields[name] for name in names},
+            {name: snapshot.field_text(self.cleaned_data[name]) for name in names},
+            {name: snapshot.field_text(getattr(theirs, name)) for name in names},
+            chosen,
+        )
+        self.conflicts = merged.conflicts
+        if self.conflicts:
+            raise ValidationError(
+                "Someone else changed the same fields since you opened this page; choose whose version to keep.",
+                code="conflict",
+            )
+        self.merged = True
+        # Their row, with this editor's changes on it: the fields this form does not show too.
+        self.instance.refresh_from_db()
+        for name, side in merged.sides.items():
+            if side == merge.THEIRS:
+                self.cleaned_data[name] = getattr(theirs, name)
 
 
 # --- the tools -------------------------------------------------------------------------------------

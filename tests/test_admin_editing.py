@@ -209,7 +209,7 @@ def test_blank_inserted_rows_are_ignored(editor_client, archive):
 # --- two editors ----------------------------------------------------------------------------------------
 
 
-def test_stale_save_is_refused(client, editor, archive, django_user_model):
+def test_a_save_over_the_same_line_as_another_is_held_for_a_choice(client, editor, archive, django_user_model):
     episode = archive["first"]
     line = TranscriptLine.objects.get(episode=episode, text="Tell us about yourself.")
     other = django_user_model.objects.create_user("otto", is_staff=True)
@@ -227,8 +227,8 @@ def test_stale_save_is_refused(client, editor, archive, django_user_model):
     response = client.post(change_url(episode), mine)
     page = response.content.decode()
     assert response.status_code == 200
-    assert "saved by someone else (otto" in page
-    assert "Reload the saved version" in page and f'href="{change_url(episode)}"' in page
+    assert "Someone else saved this episode after you opened it" in page and "Keep yours" in page
+    assert f'href="{change_url(episode)}"' in page
     episode.refresh_from_db()
     line.refresh_from_db()
     assert episode.title == "First episode"

@@ -6,7 +6,10 @@ from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 
-from . import display
+from episodes.models import Episode
+
+from ..forms import MERGE_BASE, MERGE_THEIRS, version_token
+from . import display, rebase, snapshot
 from .items import HEADER, LINE, load_items
 from .plan import apply, plan
 from .validation import TranscriptItemForm
@@ -22,13 +25,38 @@ class TranscriptFormSet(forms.BaseFormSet):
     def __init__(self, data=None, *, episode, speakers=None, **kwargs):
         self.episode = episode
         self.speakers = speakers
+        self.conflicts = []
+        self.merged = False
+        now = self._lock(episode) if data is not None else None
         self.items = load_items(episode)
         self.by_key = {item.key: item for item in self.items}
         self.order_of = {item.key: order for order, item in enumerate(self.items)}
         initial = [item.initial(order) for order, item in enumerate(self.items)]
+        if data is not None:
+            data = self._rebased(data, now)
         super().__init__(data, prefix=self.prefix_name, initial=initial, **kwargs)
         self.untouched, self.unknown_untouched = self._untouched()
         self.new_objects, self.changed_objects, self.deleted_objects = [], [], []
+
+    @staticmethod
+    def _lock(episode):
+        """The episode's version token now, its row locked until the save's transaction ends, so
+        that the items read next are the ones the save is compared with and written over."""
+        current = Episode.objects.select_for_update().filter(pk=episode.pk).values_list("updated_at", flat=True)
+        return version_token(current.first())
+
+    def _rebased(self, data, now):
+        """What the page sent or, when someone else saved after the page was opened, that
+        merged with their save (``rebase``): the page's data as if opened after it."""
+        base = snapshot.decode(data.get(MERGE_BASE))
+        sent = data.get("version") or ""
+        if base is None or base.token != sent or sent == now:
+            return data
+        chosen = rebase.choices(data) if data.get(MERGE_THEIRS) == now else {}
+        result = rebase.rebase(data, self.prefix_name, base, self.items, chosen)
+        self.conflicts = result.conflicts
+        self.merged = True
+        return rebase.as_data(data, self.prefix_name, result)
 
     def _untouched(self):
         """The rows the page says the editor did not touch, sent as their keys alone.
@@ -88,6 +116,12 @@ class TranscriptFormSet(forms.BaseFormSet):
         return display.Row("__prefix__", f"{self.prefix}-__prefix__", kind, {"kind": kind}, {}, [])
 
     def clean(self):
+        if self.conflicts:
+            raise ValidationError(
+                "Someone else changed the same transcript lines since you opened this page; choose "
+                "whose version to keep.",
+                code="conflict",
+            )
         if any(self.errors):
             return
         seen = {}

@@ -33,7 +33,7 @@ def load_items(episode):
     """Sections and lines of an episode in their shared order: two queries, whatever its length."""
     sections = Section.objects.filter(episode=episode).only("id", "episode_id", "position", "title")
     lines = TranscriptLine.objects.filter(episode=episode).only(
-        "id", "episode_id", "position", "text", "speaker", "sec", "time", "keys"
+        "id", "episode_id", "position", "text", "speaker", "sec", "time", "keys", "uid"
     )
     items = [Item(HEADER, s) for s in sections] + [Item(LINE, line) for line in lines]
     # A header before a line at the same position, as the export writes them.

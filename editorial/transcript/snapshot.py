@@ -1,8 +1,8 @@
 """What the change page was opened with, carried by the page itself (a hidden field) so that a
 save made after someone else's can be merged against it (``merge``).
 
-It holds the episode's version token, its fields as text, and each transcript item's values in
-the order shown: lines by their uid, which outlives edits and re-imports, sections by id. It is
+It holds the episode's version token, its fields as text, its short lists (guests, links, clips)
+and each transcript item's values in the order shown: lines by their uid, which outlives edits and re-imports, sections by id. It is
 compressed: the largest episode's comes to a few tens of kilobytes.
 """
 
@@ -26,6 +26,7 @@ class Base:
     order: list = field(default_factory=list)  # the items' keys, as the page numbered them
     values: dict = field(default_factory=dict)  # key -> the item's values (``item_values``)
     keys: dict = field(default_factory=dict)  # (kind, id) -> key
+    lists: dict = field(default_factory=dict)  # the short lists' rows by prefix (``lists``)
 
 
 def item_key(item):
@@ -65,10 +66,11 @@ def field_text(value):
     return str(value)
 
 
-def encode(token, fields, items):
+def encode(token, fields, items, lists=None):
     data = {
         "t": token,
         "f": fields,
+        "r": lists or {},
         "i": [[item.kind[0], item.obj.pk, item_key(item), *item_values(item)] for item in items],
     }
     packed = zlib.compress(json.dumps(data, separators=(",", ":")).encode(), 6)
@@ -85,7 +87,7 @@ def decode(text):
         if inflater.unconsumed_tail:
             return None
         data = json.loads(raw)
-        base = Base(str(data["t"]), dict(data["f"]))
+        base = Base(str(data["t"]), dict(data["f"]), lists=dict(data.get("r") or {}))
         for kind, pk, key, *values in data["i"]:
             kind = {"l": LINE, "h": HEADER}[kind]
             base.order.append(key)

@@ -1,0 +1,101 @@
+"""The page that settles a merge's conflicts: each field or transcript line both editors changed
+differently, as it was when the page was opened, as the other editor saved it and as this
+editor sent it, side by side, with a choice of which to keep. Choosing posts the editor's save
+again with the choices; the version shown is sent too, so that a further save by someone else
+in the meantime is shown rather than chosen over blindly."""
+
+from django.template.response import TemplateResponse
+
+from episodes.models import Episode
+from episodes.timecodes import format_seconds
+
+from ..forms import MERGE_THEIRS, version_token
+from .merge import MINE, THEIRS
+from .rebase import CHOICE
+
+TEMPLATE = "admin/episodes/episode/merge_conflicts.html"
+NOT_POSTED_AGAIN = ("csrfmiddlewaretoken", MERGE_THEIRS)
+
+
+def _line_text(values):
+    """A line's or section's values as one reads them; None: not there."""
+    if values is None:
+        return {"gone": True}
+    if len(values) == 1:
+        return {"text": values[0], "section": True}
+    text, speaker, time, sec = values
+    if not time and sec:
+        time = format_seconds(int(sec)) if sec.isdigit() else sec
+    return {"text": text, "speaker": speaker, "time": time}
+
+
+def _row(name, label, kind, base, theirs, mine):
+    return {"name": name, "label": label, "kind": kind, "sides": [("base", base), (THEIRS, theirs), (MINE, mine)]}
+
+
+def _list_text(rows):
+    return {"text": "\n".join(" · ".join(value for value in row if value) for row in rows or ()) or "(none)"}
+
+
+def rows(form, transcript, formsets=()):
+    """The conflicts: fields first, then the short lists, then the transcript's lines in order."""
+    result = []
+    for conflict in getattr(form, "conflicts", ()) or ():
+        field = form.fields.get(conflict.key)
+        label = field.label if field is not None and field.label else conflict.key
+        result.append(
+            _row(
+                f"{CHOICE}f:{conflict.key}",
+                label,
+                "field",
+                {"text": conflict.base},
+                {"text": conflict.theirs},
+                {"text": conflict.mine},
+            )
+        )
+    for formset in formsets:
+        conflict = getattr(formset, "merge_conflict", None)
+        if conflict is not None:
+            label = str(formset.model._meta.verbose_name_plural).capitalize()
+            sides = (_list_text(conflict.base), _list_text(conflict.theirs), _list_text(conflict.mine))
+            result.append(_row(f"{CHOICE}{conflict.key}", label, "list", *sides))
+    for conflict in getattr(transcript, "conflicts", ()) or ():
+        shown = conflict.theirs or conflict.mine or conflict.base
+        label = "Section" if len(shown) == 1 else f"Line at {_line_text(shown).get('time') or '?'}"
+        result.append(
+            _row(
+                f"{CHOICE}{conflict.key}",
+                label,
+                "line",
+                _line_text(conflict.base),
+                _line_text(conflict.theirs),
+                _line_text(conflict.mine),
+            )
+        )
+    return result
+
+
+def choice_page(request, context, conflicts, obj):
+    """The page, in the admin's frame, carrying what the editor sent."""
+    now = Episode.objects.filter(pk=obj.pk).values_list("updated_at", flat=True).first()
+    carried = [
+        (name, value)
+        for name, values in request.POST.lists()
+        if name not in NOT_POSTED_AGAIN and not name.startswith(CHOICE)
+        for value in values
+    ]
+    context.update(
+        {
+            "title": f"Choose what to keep: {obj}",
+            "opts": obj._meta,
+            "app_label": obj._meta.app_label,
+            "conflicts": conflicts,
+            "carried": carried,
+            "theirs_version": version_token(now),
+            "merge_theirs": MERGE_THEIRS,
+            "mine": MINE,
+            "theirs": THEIRS,
+            "lost_files": bool(request.FILES),
+        }
+    )
+    return TemplateResponse(request, TEMPLATE, context)
