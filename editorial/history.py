@@ -162,7 +162,13 @@ def version_state(version):
     episode_id = int(version.object_id)
     children = {model: [] for model in EPISODE_CHILDREN.values()}
     types = {ContentType.objects.get_for_model(model).pk: model for model in children}
-    for child in version.revision.version_set.filter(content_type_id__in=list(types)):
+    # A revision may hold the whole archive (a find and replace): the database narrows it to this
+    # episode's rows by the way they are serialised (the episode is each child's first field),
+    # and their own field then decides.
+    mine = version.revision.version_set.filter(
+        content_type_id__in=list(types), serialized_data__contains=f'"fields": {{"episode": {episode_id},'
+    )
+    for child in mine:
         values = child.field_dict
         if values.get("episode_id") == episode_id:
             children[types[child.content_type_id]].append(values)

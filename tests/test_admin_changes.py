@@ -10,7 +10,7 @@ from archive import exporter
 from editorial import diffs
 from episodes.models import TranscriptLine
 from tests import sites
-from tests.admin_pages import UPLOAD, change_form_data, change_url, row_index, upload
+from tests.admin_pages import FIND, UPLOAD, change_form_data, change_url, row_index, upload
 from tests.real_episodes import import_real
 
 pytest_plugins = ["tests.admin_fixtures"]  # the admin tests' fixtures
@@ -188,3 +188,16 @@ def test_a_long_lines_summary_in_the_history_keeps_whole_words(editor_client, ar
     comment = re.search(r"Changed text for transcript line “([^”]*)”", history(editor_client, archive["second"]))
     shown = comment.group(1).removesuffix("…").split(": ", 1)[1].split()
     assert shown and shown == long.split()[: len(shown)] and len(shown) < len(long.split())
+
+
+def test_a_change_made_across_episodes_compares_each_episode_alone(editor_client, archive):
+    # One find and replace, one revision holding both episodes.
+    page = editor_client.get(FIND, {"find": "spark", "replace": "Flink"}).content.decode()
+    keys = re.findall(r'name="match" value="([^"]+)"', page)
+    editor_client.post(FIND, {"find": "spark", "replace": "Flink", "scope": "all", "match": keys, "apply": "1"})
+    episode = archive["second"]
+    ids = re.findall(r'name="from" value="(\d+)"', history(editor_client, episode))
+    url = f"/admin/episodes/episode/{episode.pk}/history/compare/"
+    page = editor_client.get(url, {"from": ids[-2], "to": ids[-1]}).content.decode()
+    assert re.findall(r"<(del|ins)>(.*?)</\1>", transcript_list(page)) == [("del", "Spark"), ("ins", "Flink")] * 2
+    assert "No change between these two" not in page and '<table class="ch-fields">' not in page
