@@ -66,9 +66,10 @@ def _policy(directives):
 class ContentSecurityPolicyMiddleware:
     """A Content-Security-Policy allowing only what the pages use.
 
-    The public site runs one script of its own (static/transcript-player.js, the episode page's
-    player and transcript tools), never an inline or a third-party one, and frames only the
-    player's origin (``PODCAST_EMBED_ORIGIN``, YouTube's privacy-enhanced embed). The admin runs
+    The public site runs its own scripts (static/embed-player.js and static/transcript-player.js,
+    the episode page's player and transcript tools), never an inline or a third-party one, and
+    frames only the player's origin (``PODCAST_EMBED_ORIGIN``, YouTube's privacy-enhanced embed).
+    The admin runs
     its own scripts from our static files; its templates put ``style`` attributes on elements, so
     it allows inline styles but never inline scripts; it frames the same player, beside the
     transcript editor.

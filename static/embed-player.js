@@ -2,8 +2,9 @@
    (the address asks for the interface with enablejsapi=1 and names the page's origin): the page
    says "listening", the player answers with infoDelivery events (currentTime, playerState) and
    onStateChange, and takes commands such as seekTo, playVideo and pauseVideo. No other script is
-   loaded. window.EmbedPlayer(frame, on) connects to the frame; `on` may have state(playerState),
-   time(seconds), ready() and silent() (the player has not answered in ten seconds). */
+   loaded. window.EmbedPlayer(frame, on) connects to the frame; `on` may have state(playerState,
+   previous), time(seconds), ready() and silent() (the player has not answered in ten seconds).
+   The episode page's script and the transcript editor's both drive their player through it. */
 (function () {
   "use strict";
 
@@ -23,7 +24,7 @@
       ready: false,
       state: -1,
       time: 0,
-      playing: () => player.state === PLAYING || player.state === BUFFERING,
+      playing: (state) => [PLAYING, BUFFERING].includes(state === undefined ? player.state : state),
       command: command,
       seek: seek,
       listen: listen,
@@ -88,8 +89,9 @@
     }
     function changed(state) {
       if (state === player.state) return;
+      const was = player.state;
       player.state = state;
-      if (on.state) on.state(state);
+      if (on.state) on.state(state, was);
     }
     function at(time) {
       if (seeking && performance.now() < seeking.until && Math.abs(time - seeking.to) > 2) return;

@@ -2,20 +2,18 @@
    line, follow along, find in this episode, quote a moment.
 
    The player is the YouTube embed already on the page, driven through the embed's own
-   postMessage interface (the page asks for it with enablejsapi=1 and names its origin): this
-   page says "listening", the player answers with infoDelivery events (currentTime, playerState),
-   and takes commands such as seekTo and playVideo. No other script is loaded. */
+   postMessage interface by static/embed-player.js, which the page loads first. No other
+   script is loaded. */
 (function () {
   "use strict";
 
   const body = document.querySelector(".transcript__body");
   const tools = document.getElementById("tools");
-  if (!body || !tools) return;
+  if (!body || !tools || !window.EmbedPlayer) return;
   const $ = (id) => document.getElementById(id);
   const lines = Array.from(body.querySelectorAll(".line"));
   const texts = lines.map((line) => line.querySelector(".line__text"));
   const reduced = window.matchMedia("(prefers-reduced-motion: reduce)");
-  const PLAYING = 1, BUFFERING = 3;
 
   // --- the timeline -------------------------------------------------------------------------
   // A line's second is in its time link (?t=). An untimed line shares the time up to the next
@@ -66,10 +64,7 @@
   }
 
   const secondOf = (i) => (seconds[i] !== null ? seconds[i] : timed ? Math.floor(starts[i]) : null);
-  const clock = (s) => {
-    const h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60), sec = String(Math.floor(s % 60)).padStart(2, "0");
-    return h ? `${h}:${String(m).padStart(2, "0")}:${sec}` : `${m}:${sec}`;
-  };
+  const clock = window.EmbedPlayer.clock;
   const labelOf = (i) => {
     const time = lines[i].querySelector(".time");
     const s = secondOf(i);
@@ -108,43 +103,18 @@
   // --- the player ---------------------------------------------------------------------------
 
   const frame = $("player");
-  const player = frame && {
-    origin: new URL(frame.src).origin,
-    video: decodeURIComponent(new URL(frame.src).pathname.split("/").pop()),
-    ready: false,
-    queue: [],
-    state: -1,
-    time: 0,
-    seeking: null, // {to, until}: the time the player reports lags a seek for a moment
-  };
-  let current = -1, pinned = -1, cue = null, listenTimer = 0;
+  let current = -1, pinned = -1, cue = null;
   const playButton = $("tools-play"), backButton = $("tools-back"), nowLine = $("now-line");
+  const player =
+    frame &&
+    window.EmbedPlayer(frame, {
+      state: changed,
+      time: at,
+      ready: () => $("tools-note") && $("tools-note").remove(),
+      silent: unanswered,
+    });
+  const command = (func, args, wake) => player.command(func, args, wake);
 
-  function post(message) {
-    message.id = 1;
-    message.channel = "widget";
-    frame.contentWindow.postMessage(JSON.stringify(message), player.origin);
-  }
-  function command(func, args, wake) {
-    if (player.ready) return post({ event: "command", func: func, args: args || [] });
-    player.queue.push([func, args]);
-    if (wake !== false) load();
-  }
-  function listen() {
-    clearInterval(listenTimer);
-    let tries = 0;
-    const hello = () => (player.ready || ++tries > 60 ? clearInterval(listenTimer) : post({ event: "listening" }));
-    hello();
-    listenTimer = setInterval(hello, 250);
-  }
-  // Whether the frame has loaded (before that it has no origin to post to).
-  const loaded = () => performance.getEntriesByName(frame.src).some((entry) => entry.responseEnd > 0);
-  function load() {
-    // A lazy frame out of view has not loaded yet; asked to play, it loads now and says so.
-    if (frame.loading === "lazy") frame.loading = "eager";
-    if (loaded()) listen();
-    setTimeout(() => player.ready || unanswered(), 10000);
-  }
   function unanswered() {
     if ($("tools-note")) return;
     const note = document.createElement("span");
@@ -157,43 +127,12 @@
     playButton.parentNode.append(note);
   }
 
-  function received(event) {
-    if (event.source !== frame.contentWindow || event.origin !== player.origin) return;
-    let data;
-    try {
-      data = typeof event.data === "string" ? JSON.parse(event.data) : event.data;
-    } catch (e) {
-      return;
-    }
-    if (!data || typeof data !== "object") return;
-    if (!player.ready && /^(onReady|initialDelivery|infoDelivery)$/.test(data.event)) {
-      player.ready = true;
-      clearInterval(listenTimer);
-      if ($("tools-note")) $("tools-note").remove();
-      post({ event: "command", func: "addEventListener", args: ["onStateChange"] });
-      player.queue.splice(0).forEach((c) => command(c[0], c[1]));
-    }
-    const info = data.info;
-    if (data.event === "onStateChange" && typeof info === "number") changed(info);
-    if (info && typeof info === "object") {
-      if (typeof info.playerState === "number") changed(info.playerState);
-      if (typeof info.currentTime === "number") at(info.currentTime);
-    }
-  }
-
-  const playing = () => player.state === PLAYING || player.state === BUFFERING;
-  function changed(state) {
-    if (state === player.state) return;
-    const was = playing();
-    player.state = state;
-    if (playing() && !was) speak();
+  const playing = () => player.playing();
+  function changed(state, was) {
+    if (playing() && !player.playing(was)) speak();
     showButtons();
   }
   function at(time) {
-    const seek = player.seeking;
-    if (seek && performance.now() < seek.until && Math.abs(time - seek.to) > 2) return;
-    player.seeking = null;
-    player.time = time;
     if (!timed) return;
     // A line played from is the current one from its second on, until the timeline reaches it
     // (the lines before it may share that second) or the time goes elsewhere.
@@ -231,9 +170,8 @@
     following = true;
     ours(300); // the scroll that brought the time into view, its event still to come, was before
     pinned = i;
+    player.seek(s);
     at(s);
-    player.seeking = { to: s, until: performance.now() + 1500 };
-    command("seekTo", [s, true]);
     command("playVideo");
     showButtons();
   }
@@ -250,9 +188,6 @@
   }
 
   if (player) {
-    window.addEventListener("message", received);
-    frame.addEventListener("load", listen);
-    if (loaded()) listen(); // it loaded before this script ran
     playButton.addEventListener("click", () => {
       if (playing()) return command("pauseVideo");
       if (cue !== null) return playFrom(cue.line, cue.at);

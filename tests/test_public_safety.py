@@ -28,11 +28,11 @@ HOSTILE = "\n\n".join(ATTACKS)
 
 def assert_inert(html, allowed_iframes=()):
     """No element or attribute of the page can run script, whatever the input was: the only
-    script is the site's own file."""
+    scripts are the site's own files."""
     page = Page(html)
     scripts = [a for tag, a in page.elements if tag == "script"]
-    own = {"src": static("transcript-player.js"), "defer": None}
-    assert all(a.get("type") == "application/ld+json" or a == own for a in scripts), scripts
+    own = [{"src": static(name), "defer": None} for name in ("embed-player.js", "transcript-player.js")]
+    assert all(a.get("type") == "application/ld+json" or a in own for a in scripts), scripts
     for tag, attributes in page.elements:
         assert (
             tag not in ("object", "embed", "svg", "math", "base", "form")
