@@ -17,7 +17,7 @@ from tests.publishing import (
     rewritten,
 )
 
-pytest_plugins = ["tests.admin_fixtures", "tests.publishing"]
+pytest_plugins = ["tests.admin_fixtures", "tests.publish_fixtures"]
 pytestmark = pytest.mark.django_db
 
 SHARED = {

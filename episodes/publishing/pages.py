@@ -118,9 +118,11 @@ def plan_changes(snapshot, state):
                 people.update(entry["people"])
     for key in sorted(rewrite):
         for entry in (now.get(key), before.get(key)):
-            # The old key of a renamed or removed episode too: its files go.
+            # The old key of a renamed or removed episode too: its files go. A neighbour that did
+            # not change shows the change in its page's links alone.
             if entry:
-                plan.add(episode_addresses(entry["slug"]))
+                addresses = episode_addresses(entry["slug"])
+                plan.add(addresses if key in changed or key in gone else addresses[:1])
     if changed or gone:
         people.update(short for short in site.hosts() if short in snapshot.people)
     plan.add(person_address(short) for short in sorted(people))

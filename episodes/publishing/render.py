@@ -4,6 +4,7 @@ bytes the app serves."""
 
 import gzip
 import io
+import logging
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -13,6 +14,9 @@ from django.core.handlers.wsgi import WSGIRequest
 from django.utils.http import parse_http_date_safe
 
 PAGE, GONE, FAILED = "page", "gone", "failed"
+# Marks the requests made here: the app logs every 404 it answers, and publishing asks for every
+# address a page might have (a transcript's chapters, a removed episode's old key) to know.
+MARK = "podcast.publishing"
 # What the app answers for an address that is no page now: nginx leaves those to the app.
 NO_PAGE = frozenset({301, 302, 307, 308, 404, 410})
 
@@ -60,6 +64,7 @@ class Renderer:
             "wsgi.url_scheme": self.scheme,
             "wsgi.input": io.BytesIO(b""),
             "wsgi.errors": io.StringIO(),
+            MARK: True,
         }
 
     def response(self, path):
@@ -92,3 +97,11 @@ class Renderer:
             content_type=response.get("Content-Type", ""),
             status=status,
         )
+
+
+def _not_our_404(record):
+    request = getattr(record, "request", None)
+    return not (getattr(request, "META", {}).get(MARK) and getattr(record, "status_code", 500) < 500)
+
+
+logging.getLogger("django.request").addFilter(_not_our_404)

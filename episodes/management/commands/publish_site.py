@@ -20,9 +20,9 @@ class Command(BaseCommand):
         parser.add_argument("--check", action="store_true", help="compare only; exit 1 when a file differs")
 
     def progress(self, done, total):
-        if done == total or done % 50 == 0:
-            self.stderr.write(f"\r{done}/{total} pages", ending="\n" if done == total else "")
-            self.stderr.flush()
+        """A line at every tenth of the pages."""
+        if done == total or done % max(1, total // 10) == 0:
+            self.stderr.write(f"{done}/{total} pages ({done * 100 // total}%)")
 
     def handle(self, *args, check, **options):
         if not publishing.enabled():
