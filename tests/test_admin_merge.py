@@ -314,3 +314,54 @@ def test_a_merged_save_opens_at_the_line_too(two, real):
     my_page["_continue"] = "Save and continue editing"
     response = mine.post(change_url(real), my_page)
     assert response["Location"].endswith("#" + row_anchor(mine, real, one))
+
+
+def test_a_page_shown_again_after_a_refused_save_opens_at_the_line(editor_client, real):
+    line = line_at(real, 10)
+    data = opened(editor_client, real)
+    index = row_index(data, "line", line.pk)
+    data[f"transcript-{index}-time"] = "not a time"
+    data["focus"] = f"l{line.pk}"
+    page = editor_client.post(change_url(real), data).content.decode()
+    focused = re.findall(r'name="(transcript-\d+)-text" rows="1" aria-label="Text" autofocus', page)
+    assert len(focused) == 1
+    assert re.search(rf'name="{focused[0]}-id" value="{line.pk}"', page)
+
+
+# --- the guests, links and clips beside them -----------------------------------------------------------------
+
+
+def link_field(data, platform):
+    index = next(key.split("-")[1] for key, value in data.items() if key.endswith("-platform") and value == platform)
+    return f"links-{index}-url"
+
+
+def test_their_link_change_stays_when_i_change_a_line(two, real):
+    mine, theirs = two
+    link = real.links.order_by("position").first()
+    line = line_at(real, 2)
+    my_page, their_page = opened(mine, real), opened(theirs, real)
+    their_page[link_field(their_page, link.platform)] = "https://example.com/their-link"
+    assert theirs.post(change_url(real), their_page).status_code == 302
+    my_page[f"transcript-{row_index(my_page, 'line', line.pk)}-text"] = "Mine."
+    assert mine.post(change_url(real), my_page).status_code == 302
+    link.refresh_from_db()
+    line.refresh_from_db()
+    assert (link.url, line.text) == ("https://example.com/their-link", "Mine.")
+
+
+def test_the_same_link_changed_differently_is_chosen(two, real):
+    mine, theirs = two
+    link = real.links.order_by("position").first()
+    my_page, their_page = opened(mine, real), opened(theirs, real)
+    their_page[link_field(their_page, link.platform)] = "https://example.com/theirs"
+    assert theirs.post(change_url(real), their_page).status_code == 302
+    my_page[link_field(my_page, link.platform)] = "https://example.com/mine"
+    response = mine.post(change_url(real), my_page)
+    page = response.content.decode()
+    assert response.status_code == 200 and "https://example.com/theirs" in page and "https://example.com/mine" in page
+    data = choice_form(response)
+    data["merge-r:links"] = "mine"
+    assert mine.post(change_url(real), data).status_code == 302
+    link.refresh_from_db()
+    assert link.url == "https://example.com/mine"

@@ -23,6 +23,7 @@ class Row:
     youtube: str = ""
     deleted: bool = False
     sent: bool = False  # came from a submitted form: the script must send it again
+    focus: bool = False  # the row the page opens at, when it is shown again after a save
 
     @property
     def is_header(self):
@@ -40,7 +41,7 @@ def rows(formset):
     if formset.is_bound:
         # What was sent, with the rows that were not sent as they are stored, in the order
         # the editor left them; numbered afresh, since the page is sent back whole or by the
-        # script, which numbers what it sends itformset.
+        # script, which numbers what it sends itself.
         merged = []
         for index, form in enumerate(formset.forms):
             values = {name: form[name].value() for name in ("kind", "id", "order", "text", "speaker", "time", "sec")}
@@ -71,7 +72,24 @@ def rows(formset):
     found = problems.transcript_problems(line_values, formset.speakers)
     for row in rows:
         row.problems = found.get(row.index, [])
+    if formset.is_bound:
+        _mark_focus(rows, formset.data.get("focus") or "")
     return rows
+
+
+def _mark_focus(rows, token):
+    """A page shown again after a refused save opens at the row being edited: the one the page
+    said had the focus, else the first with an error, else the first one sent."""
+    kind = HEADER if token[:1] == "h" else LINE
+
+    def focused(row):
+        return row.kind == kind and str(row.v.get("id")) == token[1:]
+
+    for wanted in (focused, lambda row: row.errors, lambda row: row.sent):
+        row = next((row for row in rows if wanted(row)), None)
+        if row is not None:
+            row.focus = True
+            return
 
 
 def speaker_names(formset):

@@ -52,4 +52,5 @@ def context(transcript, can_edit):
         "transcript_section_count": sum(1 for row in rows if row.is_header),
         "speaker_names": transcript.speaker_names(),
         "can_edit_transcript": can_edit,
+        "transcript_focus": transcript.data.get("focus", "") if transcript.is_bound else "",
     }

@@ -151,6 +151,19 @@
       });
     });
 
+    // The row being edited, so that the page opens at it again after a save.
+    var focused = editor.querySelector("#t-focus");
+    if (focused) {
+      body.addEventListener("focusin", function (event) {
+        var row = event.target.closest(".t-row");
+        var id = row && row.querySelector("input[name$='-id']");
+        if (!id) return;
+        var kind = row.querySelector("input[name$='-kind']").value;
+        // A new row has no id yet: the server then takes the first row the save changed.
+        focused.value = id.value ? (kind === "header" ? "h" : "l") + id.value : "";
+      });
+    }
+
     var onlyProblems = editor.querySelector("#t-only-problems");
     if (onlyProblems) {
       onlyProblems.addEventListener("change", function () {
