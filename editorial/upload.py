@@ -316,7 +316,10 @@ def episode_change(item, doc):
     return change
 
 
-KEEP_OR_TAKE = "keep the edit, or take the file (below, or tick “Overwrite episodes changed in the CMS”)"
+KEEP_OR_TAKE = (
+    "keep the edit or take the file: choose for each file on the preview, "
+    "or tick “Overwrite episodes changed in the CMS” to take them all"
+)
 REMEDIES = {Code.EDITED: KEEP_OR_TAKE, Code.GONE_EDITED: "tick “Overwrite episodes changed in the CMS” to remove it"}
 # The name of the choice between an edit in the CMS and the uploaded file, per file.
 CHOICE = "resolve:"
