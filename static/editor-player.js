@@ -27,12 +27,12 @@
     const template = document.getElementById("ep-player");
     if (!editor || !template || !window.EmbedPlayer) return;
     const body = editor.querySelector("#t-rows");
-    const grid = editor.querySelector(".t-grid");
-    const desk = document.createElement("div");
-    desk.className = "ep-desk";
-    grid.before(desk);
-    desk.append(grid, template.content.cloneNode(true));
+    // The dock goes in beside the rows; the rows stay where they are, and so does the focus the
+    // page opened with (a save reopens the page at the line being edited).
+    editor.querySelector(".t-grid").before(template.content.cloneNode(true));
     editor.classList.add("ep-has-player");
+    // On a narrow screen the dock sits above the rows: the list of shortcuts starts folded.
+    if (window.matchMedia("(max-width: 1100px)").matches) editor.querySelector(".ep-keys").open = false;
 
     const $ = (id) => document.getElementById(id);
     const playButton = $("ep-play"), clockText = $("ep-clock"), status = $("ep-status"), pauses = $("ep-typing-pauses");
@@ -101,9 +101,10 @@
 
     // --- the editor's rows --------------------------------------------------------------------
 
-    // Seconds over the hour as the episode writes them: most write 1:00:08, a few 60:08.
-    function written(s) {
-      const minutes = lineRows().some((row) => secondOf(row) >= 3600 && /^\d+:\d\d$/.test(row.querySelector(".t-time").value.trim()));
+    // Seconds over the hour as the episode's other lines write them: most 1:00:08, a few 60:08.
+    function written(s, stamped) {
+      const long = (row) => row !== stamped && secondOf(row) >= 3600;
+      const minutes = lineRows().some((row) => long(row) && /^\d+:\d\d$/.test(row.querySelector(".t-time").value.trim()));
       return minutes ? `${Math.floor(s / 60)}:${String(s % 60).padStart(2, "0")}` : window.EmbedPlayer.clock(s);
     }
 
@@ -112,7 +113,7 @@
       const sec = row.querySelector(".t-sec"), time = row.querySelector(".t-time");
       sec.value = String(s);
       fire(sec); // the editor writes the time from the second, and marks the row changed
-      time.value = written(s);
+      time.value = written(s, row);
       fire(time);
       say(`Stamped ${time.value}.`);
     }

@@ -5,6 +5,7 @@ what they did is what the save stores."""
 
 import pytest
 
+from episodes.timecodes import format_seconds as clock
 from tests.accessibility import axe_script, axe_summary, axe_violations
 from tests.editor_desk import caret, middle_line, open_editor, row_of, save, shortcut, stored_lines
 from tests.player_pages import checked_clean, commands, largest, wait_for_command
@@ -149,5 +150,54 @@ def test_the_editor_with_its_player_passes_axe(browser, desk):
         wait_for_command(frame, "playVideo")
         violations = axe_violations(page, script, within=[".ep-dock", ".t-now"], iframes=False)
         assert violations == [], axe_summary(violations)
+    finally:
+        context.close()
+
+
+def test_the_player_keys_play_pause_and_skip(browser, desk):
+    episode = largest()
+    line, _ = middle_line(episode)
+    context, page, frame = open_editor(browser, desk, episode)
+    try:
+        row_of(page, line).locator("input.t-speaker").focus()
+        shortcut(page, "p")  # the line the cursor is in
+        wait_for_command(frame, "playVideo")
+        assert ("seekTo", [line.sec, True]) in commands(frame)
+        page.wait_for_function("() => document.getElementById('ep-play').textContent === 'Pause'")
+        shortcut(page, "k")
+        wait_for_command(frame, "pauseVideo")
+        page.wait_for_function("() => document.getElementById('ep-play').textContent === 'Play'")
+        shortcut(page, "j")
+        page.wait_for_function("(s) => document.getElementById('ep-clock').textContent === s", arg=clock(line.sec - 5))
+        shortcut(page, "l")
+        shortcut(page, "l")
+        page.wait_for_function("(s) => document.getElementById('ep-clock').textContent === s", arg=clock(line.sec + 5))
+        assert [args for func, args in commands(frame) if func == "seekTo"][-3:] == [
+            [line.sec - 5, True],
+            [line.sec, True],
+            [line.sec + 5, True],
+        ]
+    finally:
+        context.close()
+
+
+def test_a_stamp_over_the_hour_is_written_as_the_episode_writes_such_times(browser, desk):
+    episode = largest()
+    line, after = middle_line(episode)
+    context, page, frame = open_editor(browser, desk, episode)
+    try:
+        # An episode that writes 1:01:40 as 61:40 (the archive has one) gets its stamps so.
+        other = row_of(page, after)
+        other.locator("input.t-time").fill("61:40")
+        assert other.locator("input.t-sec").input_value() == "3700"
+        frame.evaluate("playAt(3725)")
+        page.wait_for_function("() => document.getElementById('ep-clock').textContent === '1:02:05'")
+        row_of(page, line).locator("textarea.t-text").focus()
+        shortcut(page, "t")
+        assert row_of(page, line).locator("input.t-time").input_value() == "62:05"
+        other.locator("input.t-time").fill("1:01:40")
+        row_of(page, line).locator("textarea.t-text").focus()
+        shortcut(page, "t")
+        assert row_of(page, line).locator("input.t-time").input_value() == "1:02:05"
     finally:
         context.close()
