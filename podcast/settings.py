@@ -68,6 +68,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Says to staff when a change's pages could not be published; outside the one below.
+    "episodes.publishing.middleware.PublishErrorsMiddleware",
     "episodes.caching.AdminWritesMiddleware",
     # The database out of reach: the 503 page, not a 500 (for what the page cache cannot serve).
     "podcast.resilience.DatabaseUnavailableMiddleware",

@@ -176,3 +176,18 @@ def test_publish_site_removes_files_of_pages_that_no_longer_exist(published, pub
     (publish_root / "podcast/gone/index.html").write_bytes(b"left behind")
     call_command("publish_site")
     assert not (publish_root / "podcast/gone/index.html").exists()
+
+
+# Committed for real: the error is said by the request whose commit published.
+@pytest.mark.django_db(transaction=True)
+def test_an_unwritable_folder_is_an_error_in_the_admin(published, settings, tmp_path, editor_client):
+    blocked = tmp_path / "a-file"
+    blocked.write_text("not a folder")
+    settings.PODCAST_PUBLISH_ROOT = str(blocked / "public")
+    episode = published["first"]
+    data = change_form_data(editor_client.get(change_url(episode)))
+    data["title"] = "Saved anyway"
+    response = editor_client.post(change_url(episode), data, follow=True)
+    assert response.status_code == 200
+    text = response.content.decode()
+    assert "cannot be written" in text and "the change is saved" in text

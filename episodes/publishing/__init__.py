@@ -4,6 +4,7 @@ says which a change touches, ``hooks`` runs a publish after every committed chan
 ``manage.py publish_site`` writes or checks them all."""
 
 import logging
+import threading
 import time
 from dataclasses import dataclass, field
 
@@ -15,6 +16,8 @@ from .pages import Snapshot, episode_addresses, person_address, plan_all, plan_c
 from .render import FAILED, GONE, PAGE, Renderer
 
 logger = logging.getLogger(__name__)
+# What went wrong publishing in this thread's request, for the admin to say (``middleware``).
+failures = threading.local()
 
 
 def enabled():
@@ -109,12 +112,11 @@ def publish_changes():
         if plan.addresses:
             return publish(plan)
     except OSError as error:
-        logger.error(
-            "The publish folder %s cannot be written (%s): the published pages are not up to date; "
-            "nginx serves the old ones until `manage.py publish_site` succeeds.",
-            settings.PODCAST_PUBLISH_ROOT,
-            error,
+        failures.message = (
+            f"The publish folder {settings.PODCAST_PUBLISH_ROOT} cannot be written ({error}): the change is "
+            "saved, but visitors get the old published pages until `manage.py publish_site` succeeds."
         )
+        logger.error(failures.message)
     except Exception:
         logger.exception("Publishing the changed pages failed; `manage.py publish_site` writes them all.")
     return None
