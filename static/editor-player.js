@@ -196,6 +196,11 @@
       e.preventDefault();
       playFrom(link.closest(".t-row"));
     });
+    body.addEventListener("mouseover", (e) => {
+      const link = e.target.closest("a.t-play[href]");
+      const s = link && !silent && secondOf(link.closest(".t-row"));
+      if (typeof s === "number") link.title = `Play from ${window.EmbedPlayer.clock(s)} here`;
+    });
     body.addEventListener("input", (e) => {
       // Only the editor's own typing: the fields this script fills send events too.
       if (e.isTrusted && pauses.checked && player.playing()) player.command("pauseVideo");

@@ -8,7 +8,7 @@ import pytest
 from episodes.timecodes import format_seconds as clock
 from tests.accessibility import axe_script, axe_summary, axe_violations
 from tests.editor_desk import caret, middle_line, open_editor, row_of, save, shortcut, stored_lines
-from tests.player_pages import checked_clean, commands, largest, wait_for_command
+from tests.player_pages import checked_clean, commands, largest, starting, wait_for_command
 
 pytestmark = [pytest.mark.browser, pytest.mark.corpus]
 pytest_plugins = ["tests.browser", "tests.player_standin", "tests.editor_fixtures"]
@@ -199,5 +199,21 @@ def test_a_stamp_over_the_hour_is_written_as_the_episode_writes_such_times(brows
         row_of(page, line).locator("textarea.t-text").focus()
         shortcut(page, "t")
         assert row_of(page, line).locator("input.t-time").input_value() == "1:02:05"
+    finally:
+        context.close()
+
+
+def test_the_line_marked_follows_the_players_time(browser, desk):
+    episode = largest()
+    timed = starting(episode)
+    context, page, frame = open_editor(browser, desk, episode)
+    try:
+        row_of(page, timed[10]).locator("a.t-play").click()
+        wait_for_command(frame, "playVideo")
+        frame.evaluate(f"playAt({timed[40].sec} + 0.5)")
+        marked = "() => Array.from(document.querySelectorAll('.t-now input[name$=\"-id\"]')).map(el => el.value)"
+        page.wait_for_function(f"(id) => ({marked})().join() === id", arg=str(timed[40].pk))
+        assert row_of(page, timed[40]).get_attribute("aria-current") == "time"
+        assert row_of(page, timed[10]).get_attribute("aria-current") is None
     finally:
         context.close()
