@@ -191,3 +191,14 @@ def test_an_unwritable_folder_is_an_error_in_the_admin(published, settings, tmp_
     assert response.status_code == 200
     text = response.content.decode()
     assert "cannot be written" in text and "the change is saved" in text
+
+
+def test_a_change_before_the_first_publish_site_writes_nothing(
+    publish_root, committed_archive, caplog, django_capture_on_commit_callbacks
+):
+    episode = committed_archive["first"]
+    episode.title = "Not yet published"
+    with caplog.at_level(logging.WARNING), django_capture_on_commit_callbacks(execute=True):
+        episode.save()
+    assert not files(publish_root)
+    assert "publish_site" in caplog.text

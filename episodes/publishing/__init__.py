@@ -75,6 +75,7 @@ def publish(plan, progress=None):
                 (result.removed if published.drop(name, version) else result.skipped).append(name)
         if plan.everything:
             _prune(published, {name for name, _ in renders}, version, result)
+            published.state["complete"] = True
         _record(published.state, plan.snapshot, set(result.failed), version)
     result.seconds = time.monotonic() - started
     return result
@@ -108,6 +109,10 @@ def publish_changes():
         target = folder()
         with target.locked() as published:
             state = dict(published.state)
+        if not state["complete"]:
+            # Else the first change would write the whole archive while its editor waits.
+            logger.warning("The publish folder has never been filled: run `manage.py publish_site` first.")
+            return None
         plan = plan_changes(Snapshot.now(), state)
         if plan.addresses:
             return publish(plan)

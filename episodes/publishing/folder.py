@@ -75,7 +75,8 @@ class Folder:
         except (FileNotFoundError, ValueError):
             state = {}
         return {key: state.get(key, {}) for key in ("files", "episodes", "people")} | {
-            "version": state.get("version", 0)
+            "version": state.get("version", 0),
+            "complete": state.get("complete", False),  # publish_site has written every page once
         }
 
     def newer_or_same(self, name, version):
