@@ -2,6 +2,8 @@
 player's tests (tests/player_pages.py, real episodes of the archive) with the stand-in embed
 (tests/player_standin.py), and an editor signed in (tests/editor_fixtures.py)."""
 
+import itertools
+
 from django.conf import settings
 
 from episodes.models import Section, TranscriptLine
@@ -55,3 +57,12 @@ def middle_line(episode, words=4):
         if line.sec is not None and len(line.text.split()) >= words and not between.exists():
             return line, after
     raise AssertionError(f"{episode.slug} has no such line")
+
+
+def last_line_of_a_section(episode):
+    """A line the next section's header follows, and the first line of that section."""
+    lines = stored_lines(episode)
+    for line, after in itertools.pairwise(lines):
+        if Section.objects.filter(episode=episode, position__gt=line.position, position__lt=after.position).exists():
+            return line, after
+    raise AssertionError(f"{episode.slug} has one section only")

@@ -7,7 +7,16 @@ import pytest
 
 from episodes.timecodes import format_seconds as clock
 from tests.accessibility import axe_script, axe_summary, axe_violations
-from tests.editor_desk import caret, middle_line, open_editor, row_of, save, shortcut, stored_lines
+from tests.editor_desk import (
+    caret,
+    last_line_of_a_section,
+    middle_line,
+    open_editor,
+    row_of,
+    save,
+    shortcut,
+    stored_lines,
+)
 from tests.player_pages import checked_clean, commands, largest, starting, wait_for_command
 
 pytestmark = [pytest.mark.browser, pytest.mark.corpus]
@@ -215,5 +224,20 @@ def test_the_line_marked_follows_the_players_time(browser, desk):
         page.wait_for_function(f"(id) => ({marked})().join() === id", arg=str(timed[40].pk))
         assert row_of(page, timed[40]).get_attribute("aria-current") == "time"
         assert row_of(page, timed[10]).get_attribute("aria-current") is None
+    finally:
+        context.close()
+
+
+def test_merge_never_joins_a_line_with_the_next_section(browser, desk):
+    episode = largest()
+    line, first_of_next = last_line_of_a_section(episode)
+    context, page, _ = open_editor(browser, desk, episode)
+    try:
+        text = row_of(page, line).locator("textarea.t-text")
+        text.focus()
+        shortcut(page, "m")
+        assert page.inner_text("#ep-status") == "There is no line after this one in its section."
+        assert text.input_value() == line.text
+        assert not row_of(page, first_of_next).locator("input[name$='-DELETE']").is_checked()
     finally:
         context.close()
