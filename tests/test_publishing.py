@@ -7,9 +7,11 @@ import pytest
 from django.core.management import call_command
 from django.test import Client
 
-from episodes import views
+from episodes import publishing, views
+from episodes.caching import current_version
 from episodes.models import Episode, Guest
 from episodes.publishing.folder import Folder
+from episodes.publishing.pages import Snapshot, plan_all
 from tests.admin_pages import change_form_data, change_url
 from tests.publishing import (
     assert_published_as_served,
@@ -202,3 +204,18 @@ def test_a_change_before_the_first_publish_site_writes_nothing(
         episode.save()
     assert not files(publish_root)
     assert "publish_site" in caplog.text
+
+
+def test_a_slow_publish_of_an_older_version_does_not_overwrite_a_newer_one(
+    published, publish_root, django_capture_on_commit_callbacks
+):
+    older = current_version()
+    slow = plan_all(Snapshot.now())  # made, then overtaken by a change published before it writes
+    slow.version = older
+    episode = published["first"]
+    episode.title = "Newer title"
+    with django_capture_on_commit_callbacks(execute=True):
+        episode.save()
+    result = publishing.publish(slow)
+    assert "podcast/first/index.html" in result.skipped
+    assert b"Newer title" in (publish_root / "podcast/first/index.html").read_bytes()

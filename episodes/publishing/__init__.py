@@ -60,7 +60,9 @@ def _renders(addresses, progress=None):
 def publish(plan, progress=None):
     """Render the plan's addresses and write them, in version order, with the folder's state."""
     started = time.monotonic()
-    version = current_version()
+    # Read before the snapshot and the renders, as the page cache reads it: what they hold is of
+    # this version or newer, never older.
+    version = plan.version or current_version()
     renders = list(_renders(plan.addresses, progress))
     result = Result()
     target = folder()
@@ -113,7 +115,9 @@ def publish_changes():
             # Else the first change would write the whole archive while its editor waits.
             logger.warning("The publish folder has never been filled: run `manage.py publish_site` first.")
             return None
+        version = current_version()
         plan = plan_changes(Snapshot.now(), state)
+        plan.version = version
         if plan.addresses:
             return publish(plan)
     except OSError as error:
@@ -128,7 +132,10 @@ def publish_changes():
 
 
 def publish_all(progress=None):
-    return publish(plan_all(Snapshot.now()), progress)
+    version = current_version()
+    plan = plan_all(Snapshot.now())
+    plan.version = version
+    return publish(plan, progress)
 
 
 def differences(progress=None):

@@ -79,6 +79,7 @@ class Plan:
     addresses: list = field(default_factory=list)
     snapshot: Snapshot = None
     everything: bool = False
+    version: str = ""  # the content version read before the snapshot was taken
 
     def add(self, addresses):
         for address in addresses:
