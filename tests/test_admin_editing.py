@@ -227,7 +227,7 @@ def test_a_save_over_the_same_line_as_another_is_held_for_a_choice(client, edito
     response = client.post(change_url(episode), mine)
     page = response.content.decode()
     assert response.status_code == 200
-    assert "Someone else saved this episode after you opened it" in page and "Keep yours" in page
+    assert "Someone else (otto, " in page and "Keep yours" in page
     assert f'href="{change_url(episode)}"' in page
     episode.refresh_from_db()
     line.refresh_from_db()

@@ -5,6 +5,9 @@ again with the choices; the version shown is sent too, so that a further save by
 in the meantime is shown rather than chosen over blindly."""
 
 from django.template.response import TemplateResponse
+from django.utils.formats import localize
+from django.utils.timezone import template_localtime
+from reversion.models import Version
 
 from episodes.models import Episode
 from episodes.timecodes import format_seconds
@@ -75,6 +78,14 @@ def rows(form, transcript, formsets=()):
     return result
 
 
+def _who(obj):
+    """Who saved the episode last, and when, as the history has it ("" if it does not say)."""
+    latest = Version.objects.get_for_object(obj).select_related("revision__user").first()
+    if latest is None or latest.revision.user is None:
+        return ""
+    return f"{latest.revision.user.get_username()}, {localize(template_localtime(latest.revision.date_created))}"
+
+
 def choice_page(request, context, conflicts, obj):
     """The page, in the admin's frame, carrying what the editor sent."""
     now = Episode.objects.filter(pk=obj.pk).values_list("updated_at", flat=True).first()
@@ -96,6 +107,7 @@ def choice_page(request, context, conflicts, obj):
             "mine": MINE,
             "theirs": THEIRS,
             "lost_files": bool(request.FILES),
+            "other": _who(obj),
         }
     )
     return TemplateResponse(request, TEMPLATE, context)
