@@ -200,8 +200,16 @@ class EpisodeForm(FaithfulModelForm):
         self.is_stale = False
         self.conflicts = []  # merge.Conflict of fields, keyed by name
         self.merged = False
+        self._theirs = set()
         if self.instance.pk:
             self.initial["version"] = self.known_version or version_token(self.instance.updated_at)
+
+    @functools.cached_property
+    def changed_data(self):
+        # After a merge, what this editor changed: not the fields that keep the other's values,
+        # which differ from the page as it was opened but not from what is stored.
+        changed = super().changed_data
+        return [name for name in changed if name not in self._theirs] if self.merged else changed
 
     def clean(self):
         cleaned = super().clean()
@@ -279,6 +287,7 @@ class EpisodeForm(FaithfulModelForm):
                 code="conflict",
             )
         self.merged = True
+        self._theirs = {name for name, side in merged.sides.items() if side == merge.THEIRS}
         # Their row, with this editor's changes on it: the fields this form does not show too.
         self.instance.refresh_from_db()
         for name, side in merged.sides.items():

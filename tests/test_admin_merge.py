@@ -365,3 +365,18 @@ def test_the_same_link_changed_differently_is_chosen(two, real):
     assert mine.post(change_url(real), data).status_code == 302
     link.refresh_from_db()
     assert link.url == "https://example.com/mine"
+
+
+def test_a_merged_save_is_recorded_as_what_this_editor_changed(two, real, editor):
+    from django.contrib.admin.models import LogEntry
+
+    mine, theirs = two
+    line = line_at(real, 2)
+    my_page, their_page = opened(mine, real), opened(theirs, real)
+    their_page["title"] = "Their title"
+    assert theirs.post(change_url(real), their_page).status_code == 302
+    my_page[f"transcript-{row_index(my_page, 'line', line.pk)}-text"] = "Mine."
+    assert mine.post(change_url(real), my_page).status_code == 302
+    mine_entry = LogEntry.objects.filter(user=editor).latest("pk")
+    assert "Title" not in mine_entry.get_change_message()
+    assert "merged with theirs" in mine.get(change_url(real)).content.decode()
