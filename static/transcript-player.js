@@ -86,7 +86,13 @@
   let following = true, oursUntil = 0;
   const ours = (ms) => (oursUntil = Math.max(oursUntil, performance.now() + (ms || 1200)));
   const mine = () => performance.now() < oursUntil;
-  window.addEventListener("scrollend", () => (oursUntil = Math.min(oursUntil, performance.now() + 60)));
+  window.addEventListener("scrollend", () => {
+    const was = mine();
+    oursUntil = Math.min(oursUntil, performance.now() + 60);
+    // A scroll of ours that met one still under way (a PageUp a moment before) can end short of
+    // the line it went to: once the page is still, finish it.
+    if (was && following && current >= 0) reveal(lines[current]);
+  });
   // Where the transcript shows below its tools, once they stick to the top.
   const shown = () => parseFloat(getComputedStyle(tools).top) + tools.offsetHeight;
   function reveal(target, always) {

@@ -29,6 +29,10 @@ pytestmark = [pytest.mark.browser, pytest.mark.corpus]
 pytest_plugins = ["tests.browser", "tests.player_standin"]
 
 
+# Whether the page has not moved since the last time this was asked.
+STILL = "() => { const was = window.lastScrollY; window.lastScrollY = scrollY; return was === scrollY; }"
+
+
 def focused(page):
     return page.evaluate("document.activeElement.id || document.activeElement.className")
 
@@ -96,6 +100,7 @@ def test_every_control_works_from_the_keyboard(browser, site):
         # reachable and works.
         page.keyboard.press("PageUp")
         page.wait_for_selector("#tools-back:visible")
+        page.wait_for_function(STILL, polling=100)  # a person reaches the next key after the scroll
         page.focus("#find-q")
         page.keyboard.press("Shift+Tab")
         assert focused(page) == "tools-back"
