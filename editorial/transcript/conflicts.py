@@ -98,6 +98,7 @@ def choice_page(request, context, conflicts, obj):
     context.update(
         {
             "title": f"Choose what to keep: {obj}",
+            "subtitle": None,
             "opts": obj._meta,
             "app_label": obj._meta.app_label,
             "conflicts": conflicts,
