@@ -380,3 +380,42 @@ def test_a_merged_save_is_recorded_as_what_this_editor_changed(two, real, editor
     mine_entry = LogEntry.objects.filter(user=editor).latest("pk")
     assert "Title" not in mine_entry.get_change_message()
     assert "merged with theirs" in mine.get(change_url(real)).content.decode()
+
+
+def test_their_inserted_line_and_my_deleted_line_both_land(two, real):
+    mine, theirs = two
+    gone, before = line_at(real, 7), line_at(real, 12)
+    count = TranscriptLine.objects.filter(episode=real).count()
+    my_page, their_page = opened(mine, real), opened(theirs, real)
+    total = int(their_page["transcript-TOTAL_FORMS"])
+    after = their_page[f"transcript-{row_index(their_page, 'line', before.pk)}-order"]
+    their_page.update(
+        {
+            f"transcript-{total}-kind": "line",
+            f"transcript-{total}-order": f"{after}.5",
+            f"transcript-{total}-text": "A line they added.",
+            f"transcript-{total}-time": "0:01",
+            "transcript-TOTAL_FORMS": str(total + 1),
+        }
+    )
+    assert theirs.post(change_url(real), their_page).status_code == 302
+    my_page[f"transcript-{row_index(my_page, 'line', gone.pk)}-DELETE"] = "on"
+    assert mine.post(change_url(real), my_page).status_code == 302
+    texts = list(TranscriptLine.objects.filter(episode=real).order_by("position").values_list("text", flat=True))
+    assert len(texts) == count and gone.text not in texts
+    assert texts[texts.index(before.text) + 1] == "A line they added."
+
+
+def test_a_line_they_deleted_and_i_edited_is_a_choice(two, real):
+    mine, theirs = two
+    line = line_at(real, 9)
+    my_page, their_page = opened(mine, real), opened(theirs, real)
+    their_page[f"transcript-{row_index(their_page, 'line', line.pk)}-DELETE"] = "on"
+    assert theirs.post(change_url(real), their_page).status_code == 302
+    my_page[f"transcript-{row_index(my_page, 'line', line.pk)}-text"] = "Still here, corrected."
+    response = mine.post(change_url(real), my_page)
+    assert response.status_code == 200 and "(deleted)" in response.content.decode()
+    data = choice_form(response)
+    data[f"merge-l:{line.uid}"] = "mine"
+    assert mine.post(change_url(real), data).status_code == 302
+    assert TranscriptLine.objects.filter(episode=real, text="Still here, corrected.").count() == 1
