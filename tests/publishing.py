@@ -53,3 +53,10 @@ def assert_published_as_served(root, path):
         assert gzip.decompress(packed) == plain
     else:
         assert not gz.exists(), name
+
+
+def assert_all_published_as_served(root):
+    """Every published file is what the app serves now: nothing stale anywhere."""
+    for name in files(root):
+        if not name.endswith(".gz"):
+            assert_published_as_served(root, "/" + name.removesuffix("index.html"))

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 
 from ..caching import current_version
-from .folder import Folder, UnsafeAddress, file_for, version_order
+from .folder import UNCHANGED, WRITTEN, Folder, UnsafeAddress, file_for, version_order
 from .pages import Snapshot, episode_addresses, person_address, plan_all, plan_changes
 from .render import FAILED, GONE, PAGE, Renderer
 
@@ -31,6 +31,7 @@ def folder():
 @dataclass
 class Result:
     written: list = field(default_factory=list)
+    unchanged: list = field(default_factory=list)  # rendered again, the same bytes as the file's
     removed: list = field(default_factory=list)
     failed: list = field(default_factory=list)  # addresses whose render failed; their files stay
     skipped: list = field(default_factory=list)  # a newer version is published already
@@ -71,8 +72,8 @@ def publish(plan, progress=None):
             if rendered is None or rendered.outcome == FAILED:
                 result.failed.append(name)
             elif rendered.outcome == PAGE:
-                done = published.put(name, rendered.plain, rendered.packed, version, rendered.last_modified)
-                (result.written if done else result.skipped).append(name)
+                done = published.put(name, rendered.plain, rendered.packed, version)
+                {WRITTEN: result.written, UNCHANGED: result.unchanged, None: result.skipped}[done].append(name)
             elif rendered.outcome == GONE and (published.root / name).exists():
                 (result.removed if published.drop(name, version) else result.skipped).append(name)
         if plan.everything:

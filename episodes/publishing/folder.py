@@ -21,6 +21,7 @@ from pathlib import Path, PurePosixPath
 from urllib.parse import unquote
 
 STATE_DIR = ".publish"
+WRITTEN, UNCHANGED = "written", "unchanged"
 
 
 class UnsafeAddress(ValueError):
@@ -65,7 +66,7 @@ class Folder:
             try:
                 self.state = self._load()
                 yield self
-                self._write(self.state_dir / "state.json", json.dumps(self.state, sort_keys=True).encode(), None)
+                self._write(self.state_dir / "state.json", json.dumps(self.state, sort_keys=True).encode())
             finally:
                 fcntl.flock(lock, fcntl.LOCK_UN)
 
@@ -82,19 +83,24 @@ class Folder:
     def newer_or_same(self, name, version):
         return version_order(version) >= self.state["files"].get(name, 0)
 
-    def put(self, name, plain, packed, version, mtime):
+    def put(self, name, plain, packed, version):
         """Write the page ``name`` (and its gzip copy, or remove a stale one) if ``version`` is
-        not older than what the file holds. Whether it was written."""
+        not older than what the file holds: WRITTEN, UNCHANGED (the same bytes are there: the file,
+        its date and so nginx's ETag stay as they are), or None (a newer version is there)."""
         if not self.newer_or_same(name, version):
-            return False
+            return None
         target = self.root / name
-        self._write(target, plain, mtime)
-        if packed is None:
-            _remove(target.with_name(target.name + ".gz"))
-        else:
-            self._write(target.with_name(target.name + ".gz"), packed, mtime)
+        gz = target.with_name(target.name + ".gz")
         self.state["files"][name] = version_order(version)
-        return True
+        if _read(target) == plain and _read(gz) == packed:
+            return UNCHANGED
+        # The file's date, nginx's Last-Modified, is when its bytes changed.
+        self._write(target, plain)
+        if packed is None:
+            _remove(gz)
+        else:
+            self._write(gz, packed)
+        return WRITTEN
 
     def drop(self, name, version):
         """Remove the page ``name``: it is no page now (or a redirect, which nginx leaves to the
@@ -123,9 +129,9 @@ class Folder:
         return found
 
     @staticmethod
-    def _write(target, content, mtime):
+    def _write(target, content):
         """A temporary file in the same folder, renamed into place: a reader sees the old file or
-        the new one, never half of one. Dated ``mtime`` (nginx's Last-Modified)."""
+        the new one, never half of one."""
         target.parent.mkdir(parents=True, exist_ok=True)
         descriptor, temporary = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
         try:
@@ -133,8 +139,6 @@ class Folder:
                 file.write(content)
             # nginx's workers may run as another user: pages are public.
             os.chmod(temporary, 0o644)
-            if mtime is not None:
-                os.utime(temporary, (mtime, mtime))
             os.replace(temporary, target)
         except BaseException:
             _remove(Path(temporary))

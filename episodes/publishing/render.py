@@ -11,7 +11,6 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core.handlers.base import BaseHandler
 from django.core.handlers.wsgi import WSGIRequest
-from django.utils.http import parse_http_date_safe
 
 PAGE, GONE, FAILED = "page", "gone", "failed"
 # Marks the requests made here: the app logs every 404 it answers, and publishing asks for every
@@ -27,8 +26,6 @@ class Render:
     outcome: str  # PAGE (write it), GONE (remove it), FAILED (leave the file as it is)
     plain: bytes = b""
     packed: bytes | None = None  # the gzip copy the app sends, if it sends one
-    version: str = ""
-    last_modified: int | None = None
     content_type: str = ""
     status: int = 0
 
@@ -92,8 +89,6 @@ class Renderer:
             PAGE,
             plain=body,
             packed=packed,
-            version=response.get("ETag", "").removeprefix("W/").strip('"'),
-            last_modified=parse_http_date_safe(response.get("Last-Modified", "")),
             content_type=response.get("Content-Type", ""),
             status=status,
         )

@@ -43,7 +43,8 @@ class Command(BaseCommand):
         for name in result.failed:
             self.stderr.write(f"not rendered, left as it was: {name}")
         self.stdout.write(
-            f"{len(result.written)} files written, {len(result.removed)} removed, {len(result.failed)} failed "
+            f"{len(result.written)} files written, {len(result.unchanged)} unchanged, {len(result.removed)} removed, "
+            f"{len(result.failed)} failed "
             f"in {result.seconds:.1f} s"
         )
         if result.failed:
