@@ -7,7 +7,7 @@ usage: python benchmarks/loadtest.py [--corpus PATH] [--duration 20s] [--connect
 Imports the archive into a scratch PostgreSQL database of its own (``--db-name``, dropped and
 made fresh; the server is --db, else DATABASE_URL's when it names PostgreSQL, else
 postgres://postgres@127.0.0.1:5432; the database DATABASE_URL names is never touched),
-then starts the site exactly as ``make serve`` does (gunicorn, DEBUG off, WhiteNoise; media and
+then starts the app exactly as ``make serve-app`` does (gunicorn, DEBUG off, WhiteNoise; media and
 collected static files in a temporary folder) and runs ``wrk -t2 -c32 -d20s --latency`` on loopback
 against four addresses:
 
@@ -16,9 +16,11 @@ against four addresses:
   search    /search/?q=<--query>
   feed      /podcast/feed.xml
 
-in three sets, one server each: cold (``PAGE_CACHE_SECONDS=0``: every request renders), warm with
-the default local-memory page cache, and warm with the page cache in Redis (``--redis-url``, under
-a key prefix of its own, deleted at the end). Every set's processes are warmed alike before it is
+in four sets, one server each: cold (``PAGE_CACHE_SECONDS=0``: every request renders), warm with
+the default local-memory page cache, published (``make serve`` itself: every page published to a
+folder of its own first, then nginx serving it in front of gunicorn, which answers search and
+what is not published), and warm with the page cache in Redis (``--redis-url``, under a key
+prefix of its own, deleted at the end). Every set's processes are warmed alike before it is
 measured (imports, templates, database connections); in the warm sets that fills each worker's
 cache. Beside them nginx (Debian's) serves the episode page's saved HTML as a static file, the
 physical baseline of this machine: the episode page is measured ``--rounds`` times on the app and
@@ -30,7 +32,8 @@ Before each run one request checks the status; during it, the server's log is re
 median and 99th-percentile latency, socket errors, non-2xx responses and 5xx per run, the ratio of
 the episode page to nginx (the median of the pairs), and the floors, exiting 1 if one fails:
 
-  zero errors (socket errors and non-2xx) and no 5xx in every run; warm p99 under 100 ms.
+  zero errors (socket errors and non-2xx) and no 5xx in every run; warm p99 under 100 ms; the
+  published episode page at least 0.8x nginx's requests per second, its p99 within 2x.
 
 wrk and nginx are installed with apt-get when missing (as root; otherwise the command is printed
 and the script exits 2). gunicorn's flags can be tuned with GUNICORN_CMD_ARGS, and the worker count
@@ -66,6 +69,7 @@ DEFAULT_CORPUS = ROOT.parent / "shared" / "corpus" / "2026-06"
 DEFAULT_SERVER = "postgres://postgres@127.0.0.1:5432"
 DEFAULT_REDIS = "redis://127.0.0.1:6379/14"
 WARM_P99_FLOOR_MS = 100.0
+PUBLISHED_RPS_FLOOR, PUBLISHED_P99_CEILING = 0.8, 2.0  # the published page against the saved copy
 APT_COMMAND = ["apt-get", "install", "-y", "-qq", "wrk", "nginx-light"]
 NGINX = "/usr/sbin/nginx"
 TARGETS = ("episode", "index", "search", "feed")
@@ -453,15 +457,20 @@ class LoadTest:
         self.results.append(result)
         return result
 
-    def server_set(self, mode, cache, env, paths, tmp, redis_prefix=None):
+    def server_set(self, mode, cache, env, paths, tmp, redis_prefix=None, published=False):
         port = free_port()
         senv = serve_env(env, port, cache, self.args.redis_url, redis_prefix)
+        goal = "serve-app"
+        if published:
+            # nginx on the port, gunicorn behind it, the pages published in the run's folder.
+            goal = "serve"
+            senv.update(APP_PORT=str(free_port()), RUN_DIR=str(tmp / f"serve-{mode}"))
         progress(
-            f"{mode}: make serve on port {port} (PAGE_CACHE_SECONDS={senv.get('PAGE_CACHE_SECONDS', 'default')}"
+            f"{mode}: make {goal} on port {port} (PAGE_CACHE_SECONDS={senv.get('PAGE_CACHE_SECONDS', 'default')}"
             f"{', REDIS_URL=' + senv['REDIS_URL'] if 'REDIS_URL' in senv else ''})"
         )
         server = Process(
-            f"make serve ({mode})", ["make", "--no-print-directory", "serve-app"], senv, tmp / f"serve-{cache}.log"
+            f"make {goal} ({mode})", ["make", "--no-print-directory", goal], senv, tmp / f"serve-{mode}.log"
         )
         try:
             first = server.wait_for(port, paths["index"], timeout=self.args.start_timeout)
@@ -581,7 +590,7 @@ def report(test):
         )
     lines.append("")
     ratios = {}
-    for mode in ("warm-local", "warm-redis", "cold"):
+    for mode in ("published", "warm-local", "warm-redis", "cold"):
         pairs = [(app, static) for m, app, static in test.pairs if m == mode and app["p99_ms"] and static["p99_ms"]]
         if not pairs:
             continue
@@ -623,6 +632,15 @@ def report(test):
             else (f"worst {worst['target']} {worst['mode']} {worst['p99_ms']:.1f} ms" if worst else "no warm run"),
         )
     )
+    if "published" in ratios:
+        mine = ratios["published"]
+        floors.append(
+            (
+                f"published episode >= {PUBLISHED_RPS_FLOOR}x nginx's req/s, p99 <= {PUBLISHED_P99_CEILING:.0f}x",
+                mine["rps"] >= PUBLISHED_RPS_FLOOR and mine["p99"] <= PUBLISHED_P99_CEILING,
+                f"{mine['rps']:.3f}x req/s, p99 {mine['p99']:.1f}x",
+            )
+        )
     for name, ok, detail in floors:
         lines.append(f"{'PASS' if ok else 'FAIL'}  {name}: {detail}")
     for note in test.notes:
@@ -717,6 +735,7 @@ def main():
         }
         test.server_set("cold", "off", base, paths, tmp)
         test.server_set("warm-local", "local", base, paths, tmp)
+        test.server_set("published", "local", base, paths, tmp, published=True)
         if not args.no_redis and redis_reachable(args.redis_url):
             redis_used = True
             test.server_set("warm-redis", "redis", base, paths, tmp, redis_prefix)
@@ -736,13 +755,14 @@ def main():
             ),
             f"- {wrk_version}; {nginx_version}; PostgreSQL {scratch.version()} (database {scratch.name})",
             (
-                f"- server: `make serve` (gunicorn, "
+                f"- server: `make serve-app` (gunicorn, "
                 f"{os.environ.get('WORKERS') or f'{cores} + 1 = {test.workers()}'} "
                 f"workers, GUNICORN_CMD_ARGS={os.environ.get('GUNICORN_CMD_ARGS', '') or '(none: sync workers)'}, "
                 f"CONN_MAX_AGE={os.environ.get('CONN_MAX_AGE', '60')})"
             ),
             (
-                "- cold: PAGE_CACHE_SECONDS=0; warm-local: the default local-memory cache per process; warm-redis: "
+                "- cold: PAGE_CACHE_SECONDS=0; warm-local: the default local-memory cache per process; published: "
+                "`make serve` (nginx serving the published pages, the rest from gunicorn); warm-redis: "
                 f"REDIS_URL={args.redis_url if redis_used else '(skipped)'}; every set warmed by "
                 f"{4 * test.workers()} requests per address first; wrk's timeout "
                 f"{args.wrk_timeout or '2s (its default)'}: a slower request counts as a timeout error"
