@@ -28,7 +28,8 @@ def site(tmp_path):
 def test_import_creates_people_then_episodes_with_their_transcripts(site, media_root):
     code, out, err = run_import(site)
     assert code == 0, err
-    assert "People: 2 created" in out and "Episodes: 2 created" in out
+    assert "People: 2 created" in out
+    assert "Episodes: 2 created" in out
     second = Episode.objects.get(slug="second")
     assert [g.short for g in second.guests.order_by("appearances__position")] == ["ann", "bob"]
     assert list(second.sections.values_list("title", flat=True)) == ["Background"]
@@ -47,7 +48,8 @@ def test_second_import_of_the_same_archive_changes_nothing(site, django_assert_m
     stamps = dict(Episode.objects.values_list("slug", "updated_at"))
     with django_assert_max_num_queries(10):
         report = Importer().run([site])
-    assert report.count("unchanged") == 4 and report.count("created") == report.count("updated") == 0
+    assert report.count("unchanged") == 4
+    assert report.count("created") == report.count("updated") == 0
     assert dict(Episode.objects.values_list("slug", "updated_at")) == stamps
 
 
@@ -57,7 +59,9 @@ def test_changed_file_updates_its_episode(site):
     data["transcript"][1]["header"] = "Early years"
     sites.write(site / "_podcast/first.md", data)
     code, out, _ = run_import(site)
-    assert code == 0 and "1 updated" in out and "1 unchanged" in out
+    assert code == 0
+    assert "1 updated" in out
+    assert "1 unchanged" in out
     first = Episode.objects.get(slug="first")
     assert first.title == "A better title"
     assert list(first.sections.values_list("title", flat=True)) == ["Early years"]
@@ -100,9 +104,12 @@ def test_a_bad_file_fails_alone_with_one_clear_line(site, content, expected):
     sites.write(bad, content)
     code, out, err = run_import(site)
     assert code == 1
-    assert f"{bad}: failed: " in err and expected in err, err
-    assert "Traceback" not in err and len([line for line in err.splitlines() if "bad.md" in line]) == 1
-    assert "Episodes: 2 created" in out and "1 failed" in out
+    assert f"{bad}: failed: " in err, err
+    assert expected in err, err
+    assert "Traceback" not in err
+    assert len([line for line in err.splitlines() if "bad.md" in line]) == 1
+    assert "Episodes: 2 created" in out
+    assert "1 failed" in out
     assert not Episode.objects.filter(slug="bad").exists()
 
 
@@ -112,8 +119,10 @@ def test_an_episode_naming_a_person_whose_file_fails_fails_too(site):
     sites.write(site / "_people/bob.md", "---\nshort: [bob\n---\n")
     code, out, err = run_import(site)
     assert code == 1
-    assert "bob.md: failed" in err and "second.md: failed: guest 'bob' has no person file" in err
-    assert "People: 1 created" in out and "Episodes: 1 created" in out
+    assert "bob.md: failed" in err
+    assert "second.md: failed: guest 'bob' has no person file" in err
+    assert "People: 1 created" in out
+    assert "Episodes: 1 created" in out
     assert list(Guest.objects.values_list("short", flat=True)) == ["ann"]
     assert Episode.objects.get(slug="first").lines.count() == 3
 
@@ -121,7 +130,8 @@ def test_an_episode_naming_a_person_whose_file_fails_fails_too(site):
 def test_a_date_that_does_not_exist_fails_its_file_alone(site):
     sites.write(site / "_podcast/odd.md", "---\ntitle: Odd\ndate: 2023-02-30\n---\n")
     code, out, err = run_import(site)
-    assert code == 1 and "odd.md: failed: YAML error: day is out of range for month" in err
+    assert code == 1
+    assert "odd.md: failed: YAML error: day is out of range for month" in err
     assert "Episodes: 2 created" in out
 
 
@@ -137,7 +147,8 @@ def test_non_utf8_and_empty_files_are_named(site):
 def test_too_many_transcript_items_are_refused(site, monkeypatch):
     monkeypatch.setattr("archive.episode_file.MAX_TRANSCRIPT_ITEMS", 3)
     code, _, err = run_import(site)
-    assert code == 1 and "more than 3 are refused" in err
+    assert code == 1
+    assert "more than 3 are refused" in err
 
 
 def test_a_failing_update_leaves_the_episode_as_it_was(site):
@@ -147,7 +158,8 @@ def test_a_failing_update_leaves_the_episode_as_it_was(site):
     data["transcript"].append({"line": "bad", "sec": "not a number"})
     sites.write(site / "_podcast/first.md", data)
     code, _, err = run_import(site)
-    assert code == 1 and "transcript item 5" in err
+    assert code == 1
+    assert "transcript item 5" in err
     first = Episode.objects.get(slug="first")
     assert first.title == "Episode first"
     assert list(first.lines.values_list("text", flat=True)) == before
@@ -162,17 +174,23 @@ def test_a_failure_half_way_through_writing_rolls_the_file_back(site, monkeypatc
 
     monkeypatch.setattr("archive.importer.child_rows", explode)
     code, _, err = run_import(site)
-    assert code == 1 and "disk on fire" in err
+    assert code == 1
+    assert "disk on fire" in err
     first = Episode.objects.get(slug="first")
-    assert first.title == "Episode first" and first.lines.count() == 3 and first.links.count() == 2
+    assert first.title == "Episode first"
+    assert first.lines.count() == 3
+    assert first.links.count() == 2
 
 
 def test_dry_run_checks_everything_and_writes_nothing(site, media_root):
     sites.write(site / "_podcast/bad.md", "---\n[\n---\n")
     code, out, err = run_import(site, "--dry-run")
-    assert code == 1 and "bad.md: failed" in err
-    assert "Episodes: 2 created" in out and "Dry run: nothing was written." in out
-    assert not Episode.objects.exists() and not Guest.objects.exists()
+    assert code == 1
+    assert "bad.md: failed" in err
+    assert "Episodes: 2 created" in out
+    assert "Dry run: nothing was written." in out
+    assert not Episode.objects.exists()
+    assert not Guest.objects.exists()
     assert not (media_root / "images").exists()
 
 
@@ -180,18 +198,22 @@ def test_drafts_are_skipped_unless_asked_for(site):
     sites.write(site / "_podcast/_upcoming.md", sites.episode("upcoming"))
     (site / "_podcast/_template.md").write_text("---\ntitle: {{ title }}\nguests: [{{ x }}]\n---\n")
     code, out, _ = run_import(site)
-    assert code == 0 and "2 skipped" in out and not Episode.objects.filter(slug="upcoming").exists()
+    assert code == 0
+    assert "2 skipped" in out
+    assert not Episode.objects.filter(slug="upcoming").exists()
     code, out, _ = run_import(site, "--include-drafts")
     assert code == 0, out
     draft = Episode.objects.get(slug="upcoming")
-    assert not draft.is_published and draft.filename == "_upcoming.md"
+    assert not draft.is_published
+    assert draft.filename == "_upcoming.md"
     assert "1 skipped" in out  # the template does not parse: skipped, not failed
 
 
 def test_single_files_can_be_imported(site):
     code, out, _ = run_import(site / "_people/ann.md", site / "_podcast/first.md")
     assert code == 0, out
-    assert Episode.objects.get().slug == "first" and Guest.objects.get().short == "ann"
+    assert Episode.objects.get().slug == "first"
+    assert Guest.objects.get().short == "ann"
 
 
 def test_missing_path_is_an_error(tmp_path):
@@ -213,13 +235,15 @@ def test_a_missing_image_is_a_warning_and_the_path_is_kept(site):
 def test_person_file_name_must_match_its_key(site):
     sites.write(site / "_people/carol.md", sites.person("caroline"))
     code, _, err = run_import(site)
-    assert code == 1 and "carol.md: failed: 'short' is 'caroline' but the file name says 'carol'" in err
+    assert code == 1
+    assert "carol.md: failed: 'short' is 'caroline' but the file name says 'carol'" in err
 
 
 def test_bad_web_address_of_a_person_is_refused(site):
     sites.write(site / "_people/dan.md", sites.person("dan", web="javascript:alert(1)"))
     code, _, err = run_import(site)
-    assert code == 1 and "'web' must be an http(s) address" in err
+    assert code == 1
+    assert "'web' must be an http(s) address" in err
 
 
 # --- nothing an editor did is lost ---
@@ -243,16 +267,19 @@ def test_an_edited_episode_is_not_overwritten_by_a_changed_file(site):
     assert first.lines.filter(text="Tell us about your path.").exists()
 
     code, out, _ = run_import(site, "--force")
-    assert code == 0 and "1 updated" in out
+    assert code == 0
+    assert "1 updated" in out
     first.refresh_from_db()
-    assert first.title == "Changed in git" and not first.lines.filter(text="Tell us about your path.").exists()
+    assert first.title == "Changed in git"
+    assert not first.lines.filter(text="Tell us about your path.").exists()
 
 
 def test_an_edited_episode_survives_reimporting_an_unchanged_file(site):
     run_import(site)
     edit_a_line()
     code, out, _ = run_import(site)
-    assert code == 0 and "2 unchanged" in out
+    assert code == 0
+    assert "2 unchanged" in out
     assert TranscriptLine.objects.filter(text="Tell us about your path.").exists()
 
 
@@ -263,7 +290,8 @@ def test_edits_to_metadata_links_and_sections_count_as_edits(site):
     PlatformLink.objects.filter(episode__slug="first", platform="spotify").update(url="https://open.spotify.com/x")
     Section.objects.filter(episode__slug="second").update(title="Renamed")
     code, _, err = run_import(site)
-    assert code == 1 and err.count("conflict") == 2
+    assert code == 1
+    assert err.count("conflict") == 2
 
 
 def test_an_edited_person_is_not_overwritten(site):
@@ -271,14 +299,16 @@ def test_an_edited_person_is_not_overwritten(site):
     Guest.objects.filter(short="ann").update(title="Ann E. Example")
     sites.write(site / "_people/ann.md", sites.person("ann", title="Ann from git"))
     code, _, err = run_import(site)
-    assert code == 1 and "ann.md: conflict" in err
+    assert code == 1
+    assert "ann.md: conflict" in err
     assert Guest.objects.get(short="ann").title == "Ann E. Example"
 
 
 def test_an_episode_made_in_the_cms_is_not_overwritten_by_a_new_file(site):
     Episode.objects.create(slug="first", title="Written in the admin")
     code, _, err = run_import(site)
-    assert code == 1 and "first.md: conflict" in err
+    assert code == 1
+    assert "first.md: conflict" in err
     assert Episode.objects.get(slug="first").title == "Written in the admin"
 
 
@@ -319,12 +349,16 @@ def test_a_file_the_database_refuses_fails_alone_and_the_others_are_written(site
     sites.write(site / "_podcast/_first.md", sites.episode("first", title="Draft of first"))
     code, out, err = run_import(site, "--include-drafts")
     assert code == 1
-    assert "first.md: failed: the database refused it" in err and "_first.md: failed" not in err
-    assert "People: 2 created" in out and "Episodes: 2 created" in out
+    assert "first.md: failed: the database refused it" in err
+    assert "_first.md: failed" not in err
+    assert "People: 2 created" in out
+    assert "Episodes: 2 created" in out
     assert Episode.objects.get(slug="first").title == "Draft of first"
     second = Episode.objects.get(slug="second")
     assert [g.short for g in second.guests.order_by("appearances__position")] == ["ann", "bob"]
-    assert second.lines.count() == 3 and second.sections.count() == 1 and second.links.count() == 2
+    assert second.lines.count() == 3
+    assert second.sections.count() == 1
+    assert second.links.count() == 2
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="what PostgreSQL cannot store")
@@ -333,8 +367,10 @@ def test_a_line_postgresql_cannot_store_fails_its_file_alone(site, line, media_r
     sites.write(site / "_podcast/odd.md", sites.episode("odd", transcript=[line]))
     (site / "images/podcast/odd.jpg").write_bytes(b"\xff\xd8\xff cover")
     code, out, err = run_import(site)
-    assert code == 1 and "odd.md: failed: the database refused it" in err
-    assert "Episodes: 2 created" in out and not Episode.objects.filter(slug="odd").exists()
+    assert code == 1
+    assert "odd.md: failed: the database refused it" in err
+    assert "Episodes: 2 created" in out
+    assert not Episode.objects.filter(slug="odd").exists()
     assert TranscriptLine.objects.count() == 6
     # Images are copied while the rows are written: the refused file's is removed again.
     assert (media_root / "images/podcast/first.jpg").is_file()
@@ -344,8 +380,12 @@ def test_a_line_postgresql_cannot_store_fails_its_file_alone(site, line, media_r
 def test_new_episodes_are_written_as_save_would_write_them(site):
     run_import(site)
     first = Episode.objects.get(slug="first")
-    assert first.created_at and first.updated_at and first.layout["keys"][0] == "title"
-    assert first.topics == [] and first.youtube_id == "abc123" and first.image.name == "images/podcast/first.jpg"
+    assert first.created_at
+    assert first.updated_at
+    assert first.layout["keys"][0] == "title"
+    assert first.topics == []
+    assert first.youtube_id == "abc123"
+    assert first.image.name == "images/podcast/first.jpg"
     assert Guest.objects.get(short="ann").linkedin == "ann"
     assert Episode.objects.create(slug="later", title="Later").pk > first.pk  # the ids drawn are taken
 
@@ -421,7 +461,9 @@ def assert_written_whole(*slugs):
             "Tell us about yourself.",
             "I started in physics.",
         ]
-        assert episode.sections.count() == 1 and episode.links.count() == 2 and episode.guests.exists()
+        assert episode.sections.count() == 1
+        assert episode.links.count() == 2
+        assert episode.guests.exists()
 
 
 @pytest.mark.django_db(transaction=True)
@@ -431,13 +473,15 @@ def test_new_episodes_are_written_together_and_committed(bigger_site):
     before = current_version()
     code, out, err = run_import(bigger_site)
     assert code == 0, err
-    assert "People: 2 created" in out and "Episodes: 6 created" in out
+    assert "People: 2 created" in out
+    assert "Episodes: 6 created" in out
     assert_written_whole(*SLUGS)
     second = Episode.objects.get(slug="second")
     assert [g.short for g in second.guests.order_by("appearances__position")] == ["ann", "bob"]
     assert current_version() != before
     code, out, _ = run_import(bigger_site)
-    assert code == 0 and "Episodes: 0 created, 0 updated, 6 unchanged" in out
+    assert code == 0
+    assert "Episodes: 0 created, 0 updated, 6 unchanged" in out
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="what PostgreSQL cannot store")
@@ -448,8 +492,10 @@ def test_a_line_the_batch_refuses_fails_its_file_alone(bigger_site, line, media_
     sites.write(bigger_site / "_podcast/ep3z-odd.md", sites.episode("ep3z-odd", transcript=[line]))
     (bigger_site / "images/podcast/ep3z-odd.jpg").write_bytes(b"\xff\xd8\xff cover")
     code, out, err = run_import(bigger_site)
-    assert code == 1 and "ep3z-odd.md: failed: the database refused it" in err
-    assert "Episodes: 6 created" in out and not Episode.objects.filter(slug="ep3z-odd").exists()
+    assert code == 1
+    assert "ep3z-odd.md: failed: the database refused it" in err
+    assert "Episodes: 6 created" in out
+    assert not Episode.objects.filter(slug="ep3z-odd").exists()
     assert_written_whole(*SLUGS)
     assert TranscriptLine.objects.count() == 18
     images = {path.name for path in (media_root / "images/podcast").iterdir()}
@@ -461,7 +507,8 @@ def test_two_new_files_of_one_slug_the_second_fails_alone(bigger_site):
     sites.write(bigger_site / "_podcast/_first.md", sites.episode("first", title="Draft of first"))
     code, out, err = run_import(bigger_site, "--include-drafts")
     assert code == 1
-    assert "first.md: failed: the database refused it" in err and "_first.md: failed" not in err
+    assert "first.md: failed: the database refused it" in err
+    assert "_first.md: failed" not in err
     assert "Episodes: 6 created" in out
     assert Episode.objects.get(slug="first").title == "Draft of first"
     assert_written_whole(*SLUGS)
@@ -471,10 +518,12 @@ def test_two_new_files_of_one_slug_the_second_fails_alone(bigger_site):
 def test_episodes_naming_a_person_whose_file_fails_fail_with_it(bigger_site):
     sites.write(bigger_site / "_people/bob.md", "---\nshort: [bob\n---\n")
     code, out, err = run_import(bigger_site)
-    assert code == 1 and "bob.md: failed" in err
+    assert code == 1
+    assert "bob.md: failed" in err
     for slug in ("second", "ep3", "ep4", "ep5", "ep6"):
         assert f"{slug}.md: failed: guest 'bob' has no person file" in err
-    assert "People: 1 created" in out and "Episodes: 1 created" in out
+    assert "People: 1 created" in out
+    assert "Episodes: 1 created" in out
     assert_written_whole("first")
     assert list(Guest.objects.values_list("short", flat=True)) == ["ann"]
 
@@ -502,7 +551,8 @@ def test_an_image_the_object_store_refuses_is_a_warning(site, monkeypatch):
             raise EndpointConnectionError(endpoint_url="https://bucket.example.org")
 
     report = Importer(storage=Unreachable()).run([site])
-    assert report.ok and Episode.objects.count() == 2
+    assert report.ok
+    assert Episode.objects.count() == 2
     warnings = [warning for outcome in report.outcomes for warning in image_warnings(outcome)]
     assert warnings and all("could not be copied to media storage: Could not connect" in w for w in warnings)
 
@@ -519,7 +569,8 @@ def test_the_commands_say_when_the_database_cannot_be_reached(tmp_path):
             [sys.executable, "manage.py", *command], cwd=ROOT, env=env, capture_output=True, text=True, check=False
         )
         assert done.returncode == 1
-        assert "the database cannot be reached" in done.stderr and "Run it again once it answers" in done.stderr
+        assert "the database cannot be reached" in done.stderr
+        assert "Run it again once it answers" in done.stderr
         assert "Traceback" not in done.stderr
 
 
@@ -535,7 +586,8 @@ def test_a_dry_run_with_prune_says_what_would_be_renamed_and_removed(site):
     code, out, err = run_import(site, "--prune", "--dry-run")
     assert code == 0, err
     assert "second-renamed.md: renamed from second" in out
-    assert "first.md: removed" in out and "bob.md: removed" in out
+    assert "first.md: removed" in out
+    assert "bob.md: removed" in out
     assert "Dry run: nothing was written." in out
     assert set(Episode.objects.values_list("slug", flat=True)) == {"first", "second"}
     assert Guest.objects.filter(short="bob").exists()
