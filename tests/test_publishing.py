@@ -2,16 +2,19 @@
 change for the pages it touches, never older than what is there, and nothing left behind."""
 
 import logging
+import re
 
 import pytest
 from django.core.management import call_command
 from django.test import Client
 
+from archive.importer import Importer
 from episodes import publishing, views
 from episodes.caching import current_version
 from episodes.models import Episode, Guest
 from episodes.publishing.folder import Folder
 from episodes.publishing.pages import Snapshot, plan_all
+from tests import sites
 from tests.admin_pages import change_form_data, change_url
 from tests.publishing import (
     assert_all_published_as_served,
@@ -220,3 +223,31 @@ def test_a_slow_publish_of_an_older_version_does_not_overwrite_a_newer_one(
     result = publishing.publish(slow)
     assert "podcast/first/index.html" in result.skipped
     assert b"Newer title" in (publish_root / "podcast/first/index.html").read_bytes()
+
+
+def test_an_import_rewrites_the_pages_of_the_file_it_changed(
+    published, publish_root, tmp_path, django_capture_on_commit_callbacks
+):
+    incoming = sites.write_site(
+        tmp_path / "incoming",
+        episodes=[sites.episode("second", guests=["bob"], season=2, episode=1, title="Second episode, imported")],
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        report = Importer().run([incoming / "_podcast" / "second.md"])
+    assert [outcome.status for outcome in report.outcomes] == ["updated"]
+    assert b"Second episode, imported" in (publish_root / "podcast/second/index.html").read_bytes()
+    assert_all_published_as_served(publish_root)
+
+
+def test_find_and_replace_rewrites_the_transcripts_it_changed(
+    published, publish_root, editor_client, django_capture_on_commit_callbacks
+):
+    find = "/admin/episodes/episode/find-replace/"
+    asked = {"find": "physics", "replace": "chemistry"}
+    preview = editor_client.get(find, asked).content.decode()
+    matches = re.findall(r'name="match" value="([^"]+)"', preview)
+    assert matches
+    with django_capture_on_commit_callbacks(execute=True):
+        editor_client.post(find, {**asked, "scope": "all", "match": matches, "apply": "1"})
+    assert b"I started in chemistry." in (publish_root / "podcast/first/transcript.txt").read_bytes()
+    assert_all_published_as_served(publish_root)
