@@ -66,7 +66,7 @@ def test_cues_never_go_back_and_cover_every_line(episode):
     assert [cue.line.text[:5] for cue in cues] == ["Untim", "Welco", "First", "No ti", "Stepp", "Later"]
     starts = [cue.start_ms for cue in cues]
     assert starts == sorted(starts)
-    assert starts[0] == 0 and starts[1] == 10_000 and starts[2] == 30_000
+    assert starts[:3] == [0, 10_000, 30_000]
     # An untimed line shares the time of the line before it up to the next timed line; here the
     # next one steps back to 25 s, leaving no time, so both start at 30 s.
     assert cues[3].start_ms == 30_000 < cues[3].end_ms
@@ -169,7 +169,8 @@ def feed_items(client):
     assert response["Content-Type"].startswith("application/rss+xml")
     assert f'xmlns:podcast="{PODCAST_NS}"'.encode() in response.content
     root = ET.fromstring(response.content)
-    assert root.tag == "rss" and root.get("version") == "2.0"
+    assert root.tag == "rss"
+    assert root.get("version") == "2.0"
     return {item.findtext("link"): item for item in root.iter("item")}
 
 
@@ -236,7 +237,8 @@ def test_sitemap_lists_public_pages_only(episode, client):
     locations = [loc.text for loc in root.iter(f"{SITEMAP_NS}loc")]
     assert "http://testserver/podcast/ep/" in locations
     assert "http://testserver/people/ada/" in locations
-    assert "http://testserver/" in locations and "http://testserver/podcast/" in locations
+    assert "http://testserver/" in locations
+    assert "http://testserver/podcast/" in locations
     assert not any("secret" in loc or "nobody" in loc for loc in locations)
 
 
