@@ -12,7 +12,7 @@ from archive.importer import Importer
 from episodes import publishing, views
 from episodes.caching import current_version
 from episodes.models import Episode, Guest
-from episodes.publishing.folder import Folder
+from episodes.publishing.folder import Folder, UnsafeAddress, file_for
 from episodes.publishing.pages import Snapshot, plan_all
 from tests import sites
 from tests.admin_pages import change_form_data, change_url
@@ -251,3 +251,9 @@ def test_find_and_replace_rewrites_the_transcripts_it_changed(
         editor_client.post(find, {**asked, "scope": "all", "match": matches, "apply": "1"})
     assert b"I started in chemistry." in (publish_root / "podcast/first/transcript.txt").read_bytes()
     assert_all_published_as_served(publish_root)
+
+
+@pytest.mark.parametrize("address", ["/podcast/../", "/podcast/%2e%2e/", "/podcast/.publish/", "/people/.hidden/"])
+def test_an_address_that_names_no_file_of_the_folder_is_not_published(address):
+    with pytest.raises(UnsafeAddress):
+        file_for(address)

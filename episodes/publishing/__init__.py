@@ -97,12 +97,22 @@ def _record(state, snapshot, failed, version):
         return
     state["version"] = version_order(version)
     state["episodes"] = {
-        key: {**entry, "stamp": "" if failed & set(map(file_for, episode_addresses(entry["slug"]))) else entry["stamp"]}
+        key: {**entry, "stamp": "" if failed & _names(episode_addresses(entry["slug"])) else entry["stamp"]}
         for key, entry in snapshot.episodes.items()
     }
     state["people"] = {
-        short: "" if file_for(person_address(short)) in failed else stamp for short, stamp in snapshot.people.items()
+        short: "" if failed & _names([person_address(short)]) else stamp for short, stamp in snapshot.people.items()
     }
+
+
+def _names(addresses):
+    names = set()
+    for address in addresses:
+        try:
+            names.add(file_for(address))
+        except UnsafeAddress:
+            pass  # never published: the app serves it
+    return names
 
 
 def publish_changes():
