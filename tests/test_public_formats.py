@@ -9,7 +9,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from episodes.models import Appearance, Episode, Guest, Section, TranscriptLine
+from episodes.models import Appearance, Episode, Guest, QuotableClip, Section, TranscriptLine
 from episodes.transcripts import FORMATS, Transcript
 from tests.pages import Page
 from tests.renderings import (
@@ -217,6 +217,23 @@ def test_feed_announces_only_what_the_episode_offers(db, client):
         assert item.find(f"{{{PODCAST_NS}}}chapters") is None, slug
         for tag in item.findall(f"{{{PODCAST_NS}}}transcript"):
             assert client.get(tag.get("url").removeprefix("http://testserver")).status_code == 200
+
+
+def test_the_podcast_feed_has_a_soundbite_for_each_clip_with_both_ends_in_order(db, client):
+    episode = Episode.objects.create(slug="clips", title="Clips", audio_url="https://cdn.example.org/clips.mp3")
+    clips = [
+        ("Whole", 60, 90),
+        ("No end", 100, None),
+        ("No start", None, 50),
+        ("Ends before it starts", 200, 150),
+        ("No length", 300, 300),
+        ("Second", 400, 430),
+    ]
+    for position, (name, start, end) in enumerate(clips):
+        QuotableClip.objects.create(episode=episode, position=position, name=name, start_offset=start, end_offset=end)
+    (item,) = ET.fromstring(client.get("/podcast/feed.xml").content).iter("item")
+    bites = [(b.text, b.get("startTime"), b.get("duration")) for b in item.findall(f"{{{PODCAST_NS}}}soundbite")]
+    assert bites == [("Whole", "60", "30"), ("Second", "400", "30")]
 
 
 def test_feed_query_count_is_fixed(db, client, django_assert_max_num_queries):
