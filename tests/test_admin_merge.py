@@ -14,6 +14,7 @@ from editorial.transcript.merge import MINE, THEIRS, merge, translate_order
 from episodes.models import Episode, TranscriptLine
 from tests.admin_pages import change_form_data, change_url, compact, row_index
 from tests.conftest import corpus_snapshot
+from tests.pages import Page
 
 pytest_plugins = ["tests.admin_fixtures"]  # the admin tests' fixtures
 
@@ -226,10 +227,11 @@ def choice_form(response):
 
 def test_the_same_line_shows_both_versions_and_saves_nothing(two, real):
     line, response = same_line_conflict(two, real)
-    page = response.content.decode()
+    html = response.content.decode()
+    page = Page(html).text
     assert response.status_code == 200
-    assert "Their version of it." in page and "My version of it." in page and line.text in page
-    assert re.search(r'type="radio" name="merge-l:' + line.uid, page)
+    assert "Their version of it." in page and "My version of it." in page and " ".join(line.text.split()) in page
+    assert re.search(r'type="radio" name="merge-l:' + line.uid, html)
     line.refresh_from_db()
     assert line.text == "Their version of it."
 
@@ -252,7 +254,7 @@ def test_a_choice_made_over_an_older_version_is_asked_again(two, real):
     again[f"transcript-{row_index(again, 'line', line.pk)}-text"] = "Their second thought."
     assert two[1].post(change_url(real), again).status_code == 302
     response = two[0].post(change_url(real), data)
-    assert response.status_code == 200 and "Their second thought." in response.content.decode()
+    assert response.status_code == 200 and "Their second thought." in Page(response.content.decode()).text
 
 
 def test_the_same_field_changed_differently_is_chosen_too(two, real):
@@ -262,7 +264,8 @@ def test_the_same_field_changed_differently_is_chosen_too(two, real):
     assert theirs.post(change_url(real), their_page).status_code == 302
     my_page["title"] = "My title"
     response = mine.post(change_url(real), my_page)
-    assert response.status_code == 200 and "Their title" in response.content.decode()
+    page = Page(response.content.decode()).text
+    assert response.status_code == 200 and "Their title" in page and "My title" in page
     data = choice_form(response)
     data["merge-f:title"] = "mine"
     assert mine.post(change_url(real), data).status_code == 302
@@ -358,7 +361,7 @@ def test_the_same_link_changed_differently_is_chosen(two, real):
     assert theirs.post(change_url(real), their_page).status_code == 302
     my_page[link_field(my_page, link.platform)] = "https://example.com/mine"
     response = mine.post(change_url(real), my_page)
-    page = response.content.decode()
+    page = Page(response.content.decode()).text
     assert response.status_code == 200 and "https://example.com/theirs" in page and "https://example.com/mine" in page
     data = choice_form(response)
     data["merge-r:links"] = "mine"
@@ -414,8 +417,14 @@ def test_a_line_they_deleted_and_i_edited_is_a_choice(two, real):
     assert theirs.post(change_url(real), their_page).status_code == 302
     my_page[f"transcript-{row_index(my_page, 'line', line.pk)}-text"] = "Still here, corrected."
     response = mine.post(change_url(real), my_page)
-    assert response.status_code == 200 and "(deleted)" in response.content.decode()
+    assert response.status_code == 200 and "(deleted)" in Page(response.content.decode()).text
     data = choice_form(response)
     data[f"merge-l:{line.uid}"] = "mine"
     assert mine.post(change_url(real), data).status_code == 302
     assert TranscriptLine.objects.filter(episode=real, text="Still here, corrected.").count() == 1
+
+
+def test_the_choice_marks_the_words_each_side_changed(two, real):
+    _, response = same_line_conflict(two, real)
+    page = response.content.decode()
+    assert re.search(r"<ins>Their</ins>", page) and re.search(r"<ins>My</ins>", page)

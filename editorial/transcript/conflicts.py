@@ -12,6 +12,7 @@ from reversion.models import Version
 from episodes.models import Episode
 from episodes.timecodes import format_seconds
 
+from ..diffs import marked
 from ..forms import MERGE_THEIRS, version_token
 from .merge import MINE, THEIRS
 from .rebase import CHOICE
@@ -33,6 +34,10 @@ def _line_text(values):
 
 
 def _row(name, label, kind, base, theirs, mine):
+    """One conflict; each side's text with the words it brought in since the base marked."""
+    for side in (theirs, mine):
+        if not side.get("gone") and not base.get("gone") and kind != "list":
+            side["marked"] = marked(base.get("text") or "", side.get("text") or "", ("ins",))
     return {"name": name, "label": label, "kind": kind, "sides": [("base", base), (THEIRS, theirs), (MINE, mine)]}
 
 
@@ -88,7 +93,8 @@ def _who(obj):
 
 def choice_page(request, context, conflicts, obj):
     """The page, in the admin's frame, carrying what the editor sent."""
-    now = Episode.objects.filter(pk=obj.pk).values_list("updated_at", flat=True).first()
+    # As stored: the form has put this editor's values on ``obj`` already.
+    now, title = Episode.objects.filter(pk=obj.pk).values_list("updated_at", "title").first()
     carried = [
         (name, value)
         for name, values in request.POST.lists()
@@ -97,7 +103,8 @@ def choice_page(request, context, conflicts, obj):
     ]
     context.update(
         {
-            "title": f"Choose what to keep: {obj}",
+            "title": f"Choose what to keep: {title}",
+            "stored_title": title,
             "subtitle": None,
             "opts": obj._meta,
             "app_label": obj._meta.app_label,
