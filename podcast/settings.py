@@ -277,6 +277,24 @@ PODCAST_EMBED_ORIGIN = os.environ.get("PODCAST_EMBED_ORIGIN", "https://www.youtu
 # addresses name (they are made once for every visitor, not from each request's Host).
 PODCAST_PUBLISH_ROOT = os.environ.get("PUBLISH_ROOT", "")
 PODCAST_PUBLISH_ORIGIN = os.environ.get("PUBLISH_ORIGIN", "http://localhost").rstrip("/")
+# The published pages copied to a bucket as well (PUBLISH_STORAGE=s3), for a CDN or a bucket
+# website: the media's bucket unless PUBLISH_BUCKET names another, under PUBLISH_PREFIX.
+PODCAST_PUBLISH_STORAGE = ""
+if os.environ.get("PUBLISH_STORAGE", "") == "s3":
+    PODCAST_PUBLISH_STORAGE = "publish"
+    STORAGES["publish"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": os.environ.get("PUBLISH_BUCKET") or os.environ["AWS_STORAGE_BUCKET_NAME"],
+            "location": os.environ.get("PUBLISH_PREFIX", ""),
+            "region_name": os.environ.get("AWS_S3_REGION_NAME") or None,
+            "endpoint_url": os.environ.get("AWS_S3_ENDPOINT_URL") or None,
+            "querystring_auth": False,
+            "file_overwrite": True,
+            # As the app says it: anyone may keep a page, but must ask again before using it.
+            "object_parameters": {"CacheControl": "public, no-cache"},
+        },
+    }
 
 # The most transcript items an episode may have: the import refuses a file with more, and the
 # admin's transcript editor takes an episode of that size. Without its script the editor posts

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 
 from ..caching import current_version
+from . import storage
 from .folder import UNCHANGED, WRITTEN, Folder, UnsafeAddress, file_for, version_order
 from .pages import Snapshot, episode_addresses, person_address, plan_all, plan_changes
 from .render import FAILED, GONE, PAGE, Renderer
@@ -79,6 +80,10 @@ def publish(plan, progress=None):
         if plan.everything:
             _prune(published, {name for name, _ in renders}, version, result)
             published.state["complete"] = True
+        copies = storage.target()
+        if copies is not None:
+            types = {name: rendered.content_type for name, rendered in renders if rendered and rendered.outcome == PAGE}
+            storage.copy(copies, published, result.written + result.unchanged, result.removed, types)
         _record(published.state, plan.snapshot, set(result.failed), version)
     result.seconds = time.monotonic() - started
     return result
@@ -137,8 +142,12 @@ def publish_changes():
             "saved, but visitors get the old published pages until `manage.py publish_site` succeeds."
         )
         logger.error(failures.message)
-    except Exception:
-        logger.exception("Publishing the changed pages failed; `manage.py publish_site` writes them all.")
+    except Exception as error:
+        failures.message = (
+            f"Publishing the changed pages failed ({error}): the change is saved, but visitors get the old "
+            "published pages until `manage.py publish_site` succeeds."
+        )
+        logger.exception(failures.message)
     return None
 
 
