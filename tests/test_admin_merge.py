@@ -428,3 +428,20 @@ def test_the_choice_marks_the_words_each_side_changed(two, real):
     _, response = same_line_conflict(two, real)
     page = response.content.decode()
     assert re.search(r"<ins>Their</ins>", page) and re.search(r"<ins>My</ins>", page)
+
+
+def test_a_merged_save_refused_for_an_error_saves_once_corrected(two, real):
+    mine, theirs = two
+    one, other, wrong = line_at(real, 3), line_at(real, 11), line_at(real, 14)
+    my_page, their_page = opened(mine, real), opened(theirs, real)
+    their_page[f"transcript-{row_index(their_page, 'line', other.pk)}-text"] = "Theirs."
+    assert theirs.post(change_url(real), their_page).status_code == 302
+    my_page[f"transcript-{row_index(my_page, 'line', one.pk)}-text"] = "Mine."
+    my_page[f"transcript-{row_index(my_page, 'line', wrong.pk)}-time"] = "not a time"
+    refused = mine.post(change_url(real), my_page)
+    assert refused.status_code == 200 and "Write the time as" in refused.content.decode()
+    again = change_form_data(refused)
+    again[f"transcript-{row_index(again, 'line', wrong.pk)}-time"] = wrong.time
+    assert mine.post(change_url(real), again).status_code == 302
+    texts = {line.pk: line.text for line in TranscriptLine.objects.filter(pk__in=[one.pk, other.pk])}
+    assert texts == {one.pk: "Mine.", other.pk: "Theirs."}
