@@ -53,7 +53,8 @@ def test_an_address_taken_again_is_the_new_rows_page(client, archive):
     episode.save()
     Episode.objects.create(slug="first", title="A new first")
     response = client.get("/podcast/first/")
-    assert response.status_code == 200 and "A new first" in response.content.decode()
+    assert response.status_code == 200
+    assert "A new first" in response.content.decode()
 
 
 def test_an_address_that_never_was_is_not_found(client, archive):
