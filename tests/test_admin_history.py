@@ -63,7 +63,9 @@ def test_an_earlier_version_can_be_looked_at_and_restored(editor_client, archive
     page = editor_client.get(oldest)
     text = page.content.decode()
     assert page.status_code == 200
-    assert "I started in physics." in text and "Back in time." in text and 'value="Background"' in text
+    assert "I started in physics." in text
+    assert "Back in time." in text
+    assert 'value="Background"' in text
     # Looking changes nothing.
     assert Episode.objects.get(pk=episode.pk).title == "Renamed"
 
@@ -72,7 +74,9 @@ def test_an_earlier_version_can_be_looked_at_and_restored(editor_client, archive
     episode.refresh_from_db()
     assert episode.title == "First episode"
     texts = list(TranscriptLine.objects.filter(episode=episode).values_list("text", flat=True))
-    assert "I started in physics." in texts and "Back in time." in texts and "I started in chemistry." not in texts
+    assert "I started in physics." in texts
+    assert "Back in time." in texts
+    assert "I started in chemistry." not in texts
     assert list(Section.objects.filter(episode=episode).values_list("title", flat=True)) == [
         "Background",
         "Data engineering",
@@ -101,7 +105,8 @@ def test_a_deleted_episode_can_be_recovered(editor_client, archive):
     recover_list = editor_client.get("/admin/episodes/episode/recover/").content.decode()
     link = re.search(r'href="(/admin/episodes/episode/recover/\d+/)"', recover_list).group(1)
     page = editor_client.get(link)
-    assert page.status_code == 200 and "I started in physics." in page.content.decode()
+    assert page.status_code == 200
+    assert "I started in physics." in page.content.decode()
     response = editor_client.post(link, change_form_data(page))
     assert response.status_code == 302, response.content.decode()[:3000]
     episode = Episode.objects.get(pk=pk)
@@ -118,4 +123,5 @@ def test_episodes_deleted_from_the_list_can_be_recovered_too(editor_client, arch
     assert response.status_code == 302
     assert not Episode.objects.exists()
     recover_list = editor_client.get("/admin/episodes/episode/recover/").content.decode()
-    assert "First episode" in recover_list and "Second episode" in recover_list
+    assert "First episode" in recover_list
+    assert "Second episode" in recover_list
