@@ -60,7 +60,8 @@ def test_other_front_matter_that_would_break_the_file_is_refused(editor_client, 
     before = exporter.episode_document(episode)
     assert_refused(post_episode(editor_client, episode, extra=extra), message)
     episode.refresh_from_db()
-    assert episode.extra == "" and exporter.episode_document(episode) == before
+    assert episode.extra == ""
+    assert exporter.episode_document(episode) == before
     assert editor_client.get(change_url(episode)).status_code == 200
 
 
@@ -70,7 +71,8 @@ def test_other_front_matter_of_the_files_own_keys_is_saved_and_exported(editor_c
     assert response.status_code == 302
     episode.refresh_from_db()
     data, _ = exporter.episode_document(episode)
-    assert data["context"] == "Recorded live" and data["keywords"] == ["data", "live"]
+    assert data["context"] == "Recorded live"
+    assert data["keywords"] == ["data", "live"]
     assert data["transcript"]  # the real transcript, whatever the field held
     export_imports_back(episode)
 
