@@ -49,13 +49,15 @@ def admin_accepts(value):
 
 @pytest.mark.parametrize("value, link", ACCEPTED.items())
 def test_an_address_is_imported_accepted_by_the_admin_and_linked(value, link):
-    assert imports(value) and admin_accepts(value)
+    assert imports(value)
+    assert admin_accepts(value)
     assert external_url(value) == link
 
 
 @pytest.mark.parametrize("value", REFUSED)
 def test_what_is_not_an_address_is_refused_by_the_import_and_the_admin_and_never_linked(value):
-    assert not imports(value) and not admin_accepts(value)
+    assert not imports(value)
+    assert not admin_accepts(value)
     assert external_url(value) == ""
 
 
