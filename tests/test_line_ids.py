@@ -78,10 +78,12 @@ def test_a_changed_file_keeps_the_uids_of_the_lines_it_kept_and_of_the_line_it_c
 
     rewrite_transcript(site / "_podcast" / path.name, change)
     report = Importer().run([site])
-    assert report.ok and report.count("updated", "episode") == 1
+    assert report.ok
+    assert report.count("updated", "episode") == 1
     after = uids(episode)
     assert len(after) == len(before)  # one deleted, one inserted
-    assert after[0][1] == "A new first line." and after[0][0] not in {uid for uid, _ in before}
+    assert after[0][1] == "A new first line."
+    assert after[0][0] not in {uid for uid, _ in before}
     kept = [uid for uid, _ in before if uid != before[lines.index(deleted)][0]]
     assert [uid for uid, _ in after[1:]] == kept
     assert dict(after)[before[lines.index(corrected)][0]] == "A corrected line."
