@@ -56,7 +56,9 @@ def test_import_previews_then_confirms(editor_client, archive):
     page = import_through_admin(editor_client, "/admin/episodes/episode/import/", rows)
     text = page.content.decode()
     assert page.status_code == 200, text[:2000]
-    assert "better title" in text and "Update" in text  # the preview, as a diff
+    # The preview, as a diff.
+    assert "better title" in text
+    assert "Update" in text
     assert Episode.objects.get(slug="first").title == "First episode"
     confirm = {name: value for name, value in re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', text)}
     response = editor_client.post("/admin/episodes/episode/process_import/", confirm)
