@@ -40,7 +40,8 @@ def test_the_deploy_check_is_clean_with_production_settings():
 
 def test_production_refuses_to_start_without_a_secret_key():
     result = manage("check", **{**PRODUCTION, "SECRET_KEY": ""})
-    assert result.returncode != 0 and "SECRET_KEY must be set" in result.stderr
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set" in result.stderr
 
 
 def test_media_moves_to_object_storage_through_the_environment():
@@ -75,7 +76,8 @@ def test_import_and_export_work_with_storage_that_is_not_a_folder(tmp_path):
     assert report.ok
     episode = Episode.objects.get()
     picture = Guest.objects.get().picture.name
-    assert storage.exists(episode.image.name) and storage.exists(picture)
+    assert storage.exists(episode.image.name)
+    assert storage.exists(picture)
     assert storage.open(picture).read() == (root / picture).read_bytes()
     Exporter(tmp_path / "out", storage=storage).run()
     assert (tmp_path / "out" / picture).read_bytes() == (root / picture).read_bytes()
@@ -88,8 +90,11 @@ def test_security_headers_on_public_pages_and_the_admin(client):
     policy = public["Content-Security-Policy"]
     # One script of the site's own, no inline one; the player's frame from its embed origin only.
     directives = dict(part.strip().split(" ", 1) for part in policy.split(";"))
-    assert directives["script-src"] == "'self'" and directives["frame-src"] == "https://www.youtube-nocookie.com"
-    assert "default-src 'self'" in policy and "object-src 'none'" in policy and "frame-ancestors 'none'" in policy
+    assert directives["script-src"] == "'self'"
+    assert directives["frame-src"] == "https://www.youtube-nocookie.com"
+    assert "default-src 'self'" in policy
+    assert "object-src 'none'" in policy
+    assert "frame-ancestors 'none'" in policy
     assert "unsafe-inline" not in policy
     assert 'src="https://www.youtube-nocookie.com/embed/abcDEF12345' in public.content.decode()
     admin = client.get("/admin/login/")
