@@ -126,7 +126,8 @@ def test_an_outage_is_logged_when_it_starts_and_when_it_ends(redis_cache, caplog
     assert cache.get("greeting") == "hello"
     messages = [record.getMessage() for record in caplog.records if record.name == "podcast.rediscache"]
     assert len(messages) == 2, messages
-    assert "cannot be used" in messages[0] and f"127.0.0.1:{redis_cache.port}" in messages[0]
+    assert "cannot be used" in messages[0]
+    assert f"127.0.0.1:{redis_cache.port}" in messages[0]
     assert "answers again" in messages[1]
 
 
