@@ -40,7 +40,8 @@ def test_reformat_writes_what_safe_dump_writes_for_every_file(snapshot, tmp_path
     root = corpus_snapshot(snapshot)
     files = published(root)
     report = Importer().run([root])
-    assert report.ok and report.count("created") == len(files)
+    assert report.ok
+    assert report.count("created") == len(files)
 
     # Without --reformat, every file is written back as it was, byte for byte (first: an export
     # records what it wrote as the rows' source).
