@@ -14,7 +14,8 @@ pytestmark = pytest.mark.django_db
 
 def test_sample_imports_cleanly_and_round_trips(tmp_path):
     report = Importer(include_drafts=True).run([SAMPLE])
-    assert report.ok and report.count("failed") == 0
+    assert report.ok
+    assert report.count("failed") == 0
     assert Episode.objects.filter(is_published=False).count() == 1
     keys = set(TranscriptLine.objects.values_list("keys", flat=True))
     assert {"line sec time who", "line who", "line", "line sec time", "line sec"} <= keys
