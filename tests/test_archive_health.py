@@ -148,7 +148,8 @@ def test_each_problem_is_one_line_naming_its_file_and_item(tmp_path, settings):
         ("first.md", None, "missing-image"),
     }
     counts = summary(out)
-    assert counts["empty-section"] == 1 and counts["todo-link"] == 0
+    assert counts["empty-section"] == 1
+    assert counts["todo-link"] == 0
 
 
 def test_kinds_choose_what_fails_the_run(tmp_path, settings):
@@ -178,7 +179,8 @@ def test_kinds_choose_what_fails_the_run(tmp_path, settings):
 def test_a_path_that_is_not_a_site_folder_exits_2(tmp_path, make):
     code, out, err = check_archive(make(tmp_path))
     assert code == 2
-    assert "error:" in err and "Traceback" not in err + out
+    assert "error:" in err
+    assert "Traceback" not in err + out
 
 
 def test_hostile_files_are_problems_not_crashes(tmp_path, settings):
@@ -213,13 +215,17 @@ def test_the_page_links_each_problem_to_its_row_in_the_editor(archive, editor_cl
     assert response.status_code == 200
     html = response.content.decode()
     counts = page_counts(html)
-    assert counts["backwards"] == 1 and counts["no-speaker"] == 1 and counts["empty-text"] == 1
+    assert counts["backwards"] == 1
+    assert counts["no-speaker"] == 1
+    assert counts["empty-text"] == 1
     assert counts["todo-link"] == 2  # the spotify link of each episode
     links = re.findall(r'<ol class="health-list" data-kind="backwards">\s*<li><a href="([^"]+)">', html)
     assert links == [f"{change_url(first)}#t-row-4"]  # "Back in time.", the fifth item
     change_page = editor_client.get(change_url(first)).content.decode()
     row = re.search(r'<div id="t-row-4" class="([^"]+)".*?</textarea>', change_page, re.DOTALL)
-    assert row and "t-has-problem" in row.group(1) and "Back in time." in row.group(0)
+    assert row
+    assert "t-has-problem" in row.group(1)
+    assert "Back in time." in row.group(0)
     todo = re.findall(r'<ol class="health-list" data-kind="todo-link">(.*?)</ol>', html, re.DOTALL)[0]
     assert f'href="{change_url(first)}"' in todo
 
@@ -230,5 +236,6 @@ def test_the_page_is_linked_from_the_change_list_and_needs_the_admin(archive, ed
     assert f'href="{HEALTH}"' in changelist
     client.logout()
     response = client.get(HEALTH)
-    assert response.status_code == 302 and "/login/" in response["Location"]
+    assert response.status_code == 302
+    assert "/login/" in response["Location"]
     assert Episode.objects.count() == 2
