@@ -117,7 +117,8 @@ def test_pages_name_an_icon_that_the_site_serves(db, client):
     (icon,) = get_page(client, "/").find("link", rel="icon")
     assert icon["href"].startswith(settings.STATIC_URL)
     path = finders.find(icon["href"].removeprefix(settings.STATIC_URL))
-    assert path and Path(path).read_text(encoding="utf-8").startswith("<svg")
+    assert path
+    assert Path(path).read_text(encoding="utf-8").startswith("<svg")
 
 
 @pytest.fixture
@@ -174,7 +175,8 @@ def test_a_person_without_a_biography_is_still_described(people_pages, client):
 def test_person_page_is_a_profile_page_about_the_person(people_pages, client):
     data = _json_ld(get_page(client, "/people/kim/"), "ProfilePage")
     person = data["mainEntity"]
-    assert person["@type"] == "Person" and person["name"] == "Kim Lee"
+    assert person["@type"] == "Person"
+    assert person["name"] == "Kim Lee"
     assert person["url"] == "http://testserver/people/kim/"
     assert person["description"] == "Builds pipelines."
     assert any("kimlee" in url for url in person["sameAs"])
