@@ -214,9 +214,8 @@ def test_an_edit_through_one_server_is_seen_through_the_other_at_once(two_server
         f"{server_a.url}/admin/login/?next=/admin/",
         {"csrfmiddlewaretoken": token, "username": "editor-two", "password": PASSWORD, "next": "/admin/"},
     )
-    assert answer.status == 302 and answer.headers["Location"] == "/admin/", (
-        f"the login was refused: {answer!r}\n{answer.text[:2000]}{logs()}"
-    )
+    assert answer.status == 302, f"the login was refused: {answer!r}\n{answer.text[:2000]}{logs()}"
+    assert answer.headers["Location"] == "/admin/", f"the login was refused: {answer!r}\n{answer.text[:2000]}{logs()}"
 
     # The change page, and every script and style sheet it names, served with DEBUG off and
     # no manifest, by both servers (they serve the same collected files).
@@ -229,7 +228,8 @@ def test_an_edit_through_one_server_is_seen_through_the_other_at_once(two_server
     for server in (server_a, server_b):
         for asset in assets:
             response = anonymous(server.url + asset)
-            assert response.status == 200 and response.body, f"{response!r} (static file){logs()}"
+            assert response.status == 200, f"{response!r} (static file){logs()}"
+            assert response.body, f"{response!r} (static file){logs()}"
     data = {name: value for name, value in form_fields(change.text, "episode_form")}
     index = row_index(data, "line", line.pk)
     assert data[f"transcript-{index}-text"] == line.text
@@ -252,9 +252,8 @@ def test_an_edit_through_one_server_is_seen_through_the_other_at_once(two_server
     for response in warm_b:
         assert response.status == 200, f"{response!r}{logs()}"
         assert response.headers["ETag"] == etag, "B answered under another content version than A"
-        assert line_html(probe.text) in response.text and probe_text not in response.text, (
-            "B did not serve the page A cached in Redis"
-        )
+        assert line_html(probe.text) in response.text, "B did not serve the page A cached in Redis"
+        assert probe_text not in response.text, "B did not serve the page A cached in Redis"
         check_headers(response)
 
     # 3. The editor corrects the line on A, as the editor's page posts it: the touched row, and
@@ -283,9 +282,11 @@ def test_an_edit_through_one_server_is_seen_through_the_other_at_once(two_server
 
     # Revalidation on B: the old ETag gets the new page, the new one a 304.
     stale = public(server_b, {"If-None-Match": etag})
-    assert stale.status == 200 and line_html(corrected) in stale.text, f"{stale!r}{logs()}"
+    assert stale.status == 200, f"{stale!r}{logs()}"
+    assert line_html(corrected) in stale.text, f"{stale!r}{logs()}"
     fresh = public(server_b, {"If-None-Match": new_etag})
-    assert fresh.status == 304 and not fresh.body, f"{fresh!r}{logs()}"
+    assert fresh.status == 304, f"{fresh!r}{logs()}"
+    assert not fresh.body, f"{fresh!r}{logs()}"
 
     for server in (server_a, server_b):
         assert server.process.poll() is None, f"server {server.name} died{logs()}"
