@@ -107,7 +107,8 @@ def test_every_published_episode_page_is_complete(archive, client):
 @pytest.mark.django_db
 def test_old_addresses_answer(archive, client):
     response = client.get("/podcast.html")
-    assert response.status_code == 301 and response["Location"] == "/podcast/"
+    assert response.status_code == 301
+    assert response["Location"] == "/podcast/"
     # Where each redirect leads is a page the test above opens; here it must lead there.
     for episode in Episode.objects.published().only("slug"):
         response = client.get(f"/podcast/{episode.slug}.html")
