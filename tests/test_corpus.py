@@ -114,7 +114,8 @@ def test_one_corrected_line_is_a_one_item_diff(snapshot, tmp_path):
         item = positions[path]
         assert after.data["transcript"][item]["line"].endswith(" (corrected)")
         after.data["transcript"][item]["line"] = before.data["transcript"][item]["line"]
-        assert after.data == before.data and after.body == before.body
+        assert after.data == before.data
+        assert after.body == before.body
 
     # In PyYAML's own style, the diff is only that item's lines.
     before = documents.parse((tmp_path / "before/_podcast" / pyyaml_style.name).read_bytes())
