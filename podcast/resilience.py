@@ -8,6 +8,8 @@ instead of "Server Error (500)". Pages still in the cache are served without the
 Nothing needs doing for the site to come back: Django drops a connection that failed at the end
 of its request, and with ``conn_health_checks`` (settings) it checks a persistent connection
 before reusing it, so a database restarted while a worker held a connection costs no request.
+On a cached page the content version's read is that check (``episodes.caching``): no query of
+its own before it.
 """
 
 import logging
