@@ -21,6 +21,16 @@ class FileFindings:
 
     path: Path
     findings: list = field(default_factory=list)
+    item_lines: list | None = None  # the file's line of each transcript item, when one has a problem
+    error_line: int | None = None  # the line an unreadable file's error names, when it names one
+
+    def line(self, finding):
+        """The file's line (1-based) the finding points at, or None for the file as a whole."""
+        if finding.kind == health.UNREADABLE:
+            return self.error_line
+        if finding.position is None or not self.item_lines or finding.position >= len(self.item_lines):
+            return None
+        return self.item_lines[finding.position]
 
 
 @dataclass
@@ -54,17 +64,22 @@ def check_person(source, people):
     doc = read(source)
     columns = person_fields(doc, source.key)
     people.titles[source.key] = columns["title"]
-    return health.check(health.Subject(images=[image(source.root, columns.get("picture", ""))]))
+    return health.check(health.Subject(images=[image(source.root, columns.get("picture", ""))])), None
 
 
 def check_episode(source, people, hosts):
-    parsed = episode_fields(read(source), source.key)
+    """(findings, the file's line of each transcript item): the lines are looked up only when a
+    transcript item has a problem."""
+    doc = read(source)
+    parsed = episode_fields(doc, source.key)
     missing = [key for key in parsed.guests if key not in people.titles]
     if missing:
         raise DocumentError(f"guest {', '.join(map(repr, missing))} has no person file (_people/{missing[0]}.md)")
     speakers = None if hosts is None else Speakers(hosts, [people.titles[key] for key in parsed.guests])
     subject = health.Subject(parsed.items, parsed.links, [image(source.root, parsed.fields.get("image", ""))], speakers)
-    return health.check(subject)
+    found = health.check(subject)
+    located = any(finding.position is not None for finding in found)
+    return found, documents.item_lines(doc.text, "transcript") if located else None
 
 
 def check_folder(root):
@@ -83,7 +98,8 @@ def check_folder(root):
 
 def _checked(source, check, *args):
     try:
-        found = check(source, *args)
+        found, lines = check(source, *args)
     except DocumentError as exc:
-        found = [health.Finding(health.UNREADABLE, None, str(exc))]
-    return FileFindings(source.path, found)
+        detail = exc.message if exc.line else str(exc)
+        return FileFindings(source.path, [health.Finding(health.UNREADABLE, None, detail)], error_line=exc.line)
+    return FileFindings(source.path, found, lines)

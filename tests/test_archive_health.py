@@ -24,7 +24,7 @@ HEALTH = reverse("admin:episodes_episode_health")
 SUMMARY = re.compile(r"^  ([a-z-]+): (\d+) \(", re.MULTILINE)
 COUNT_CELL = re.compile(r'<td class="health-count" data-kind="([a-z-]+)">(\d+)</td>')
 PROBLEM = re.compile(
-    r"^(?P<path>[^\n]+?\.md):(?: transcript item (?P<item>\d+):)? \[(?P<kind>[a-z-]+)\] ", re.MULTILINE
+    r"^(?P<path>[^\n]+?\.md):(?:\d+:)? (?P<kind>[a-z-]+): .*?(?: \(transcript item (?P<item>\d+)\))?$", re.MULTILINE
 )
 
 

@@ -14,10 +14,19 @@ def one_line(text):
     return " ".join(text.split())
 
 
+def problem_line(result, finding):
+    """``path:line: kind: what (transcript item N)``, as compilers write theirs, so that an editor
+    jumps to the line; a problem of the file as a whole has no line."""
+    line = result.line(finding)
+    where = "" if line is None else f"{line}:"
+    item = "" if finding.position is None else f" (transcript item {finding.position + 1})"
+    return f"{result.path}:{where} {finding.kind}: {finding}{item}"
+
+
 class Command(BaseCommand):
     help = (
-        "List the problems of a site folder's files, one a line, and count them by kind, without "
-        "importing anything. Exits 1 when a kind asked for has problems, 2 when PATH is no site folder."
+        "List the problems of a site folder's files, one a line (path:line: kind: what), and count "
+        "them by kind, without importing anything. Exits 1 when a kind asked for has problems, 2 when PATH is no site folder."
     )
     requires_system_checks = ()
 
@@ -46,8 +55,7 @@ class Command(BaseCommand):
         found = []
         for result in results:
             for finding in result.findings:
-                where = "" if finding.position is None else f" transcript item {finding.position + 1}:"
-                self.stdout.write(one_line(f"{result.path}:{where} [{finding.kind}] {finding}"))
+                self.stdout.write(one_line(problem_line(result, finding)))
                 found.append(finding)
         totals = health.counts(found)
         self.stdout.write(f"{len(results)} files, {len(found)} problems:")
