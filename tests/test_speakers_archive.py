@@ -92,10 +92,12 @@ def test_speaker_names_link_to_the_guest_of_that_first_name_or_the_host(archive,
             key = expected_profile(line.speaker, _guests(episode))
             assert html.unescape(text) == _name(line.speaker), (episode.slug, line.position)
             if key is None:
-                assert tag == "span" and not href, (episode.slug, line.speaker)
+                assert tag == "span", (episode.slug, line.speaker)
+                assert not href, (episode.slug, line.speaker)
                 plain.add(_name(line.speaker))
             else:
-                assert tag == "a" and href == f"/people/{key}/", (episode.slug, line.speaker, href)
+                assert tag == "a", (episode.slug, line.speaker, href)
+                assert href == f"/people/{key}/", (episode.slug, line.speaker, href)
                 linked.add(key)
     assert HOST in linked
     assert len(linked) > 100  # guests, by first name
@@ -116,9 +118,26 @@ def test_each_guest_is_shown_with_a_short_bio(archive, client):
             if guest.bio_short:
                 assert bio.split("…")[0].rstrip() in " ".join(guest.bio_short.split())
             if bio:
-                assert len(bio.split()) <= metadata.DESCRIPTION_WORDS and "](" not in bio
+                assert len(bio.split()) <= metadata.DESCRIPTION_WORDS
+                assert "](" not in bio
         shown += len(bios)
     assert shown > 30
+
+
+@pytest.mark.corpus
+@pytest.mark.django_db
+def test_a_guest_without_a_short_bio_is_shown_with_the_first_words_of_the_biography(archive, client):
+    # Her file has no bio_short, and a biography of 56 words in one paragraph of plain text.
+    episode = Episode.objects.published().filter(appearances__guest__short="aaishamuhammad").first()
+    page = get_page(client, episode.get_absolute_url())
+    bios = [html.unescape(b) for b in re.findall(r'<p class="guest__bio">([^<]*)</p>', page.raw)]
+    first_words = (
+        "Aaisha is a self-taught bioinformatician, machine learning engineer and data scientist from "
+        "Johannesburg, South Africa. She is a Datatalks.Club ML zoomcamp graduate and has studied python "
+        "and basic web development, and she maintains a blog on bioinformatics and ML topics. Beyond that, "
+        "she is interested…"
+    )
+    assert bios == [first_words]
 
 
 def _span_ms(episode):
@@ -173,7 +192,8 @@ def test_statistics_add_up(archive, client):
         table = TABLE.search(response.content.decode()).group(0)
         shares = [int(share) for share in re.findall(r"<td>(\d+)%</td>", table)]
         if statistics.talk_ms:
-            assert sum(shares) == 100 and len(shares) == len(voices), episode.slug
+            assert sum(shares) == 100, episode.slug
+            assert len(shares) == len(voices), episode.slug
             assert shares == [voice.percent for voice in voices]
         else:
             assert shares == []
@@ -183,7 +203,8 @@ def test_statistics_add_up(archive, client):
             assert got == expected, episode.slug
             fully_timed += 1
         checked += 1
-    assert checked > 100 and fully_timed > 20
+    assert checked > 100
+    assert fully_timed > 20
 
 
 def _host_episodes():
