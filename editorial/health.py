@@ -5,14 +5,22 @@ place an editor fixes it (a transcript's line or section is its row in the trans
 Speakers are judged by the admin's rule (``speakers.episode_speakers``): the hosts
 ``settings.PODCAST_HOSTS`` names, else the archive's busiest speaker, which ``check_archive``
 does not guess (it leaves speakers unjudged then).
+
+The scan reads every line of the archive (seconds over the real one): its result is kept under
+the content version (``episodes.caching``), which every committed change moves, so the page is
+made again only once the archive has changed. An image removed from the media storage by hand,
+which changes no row, shows once anything else changes.
 """
 
 from collections import defaultdict
 from dataclasses import dataclass
 
+from django.conf import settings
+from django.core.cache import cache
 from django.urls import reverse
 
 from archive import health
+from episodes.caching import current_version
 from episodes.metadata import stored_file
 from episodes.models import Episode, Guest, PlatformLink, Section, TranscriptLine
 
@@ -94,7 +102,22 @@ class Kind:
     entries: list
 
 
+# A day: a result is only ever read under its own version, so an old one is never served.
+KEPT_SECONDS = 24 * 60 * 60
+
+
 def archive_health():
+    """``scan_archive()``, kept while the content version and the hosts named stay the same."""
+    hosts = ",".join(getattr(settings, "PODCAST_HOSTS", None) or ())
+    key = f"archive-health:{current_version()}:{hosts}"
+    kinds = cache.get(key)
+    if kinds is None:
+        kinds = scan_archive()
+        cache.set(key, kinds, KEPT_SECONDS)
+    return kinds
+
+
+def scan_archive():
     """The archive's problems by kind, every kind listed in ``archive.health.KINDS``' order
     (people's first, then episodes', each in order of their file names)."""
     by_kind = defaultdict(list)
