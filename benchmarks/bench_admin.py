@@ -1,14 +1,21 @@
 """The admin's change page of the largest episode: queries, render time and size, and the time to
 save a one-line correction. Median of N runs, in one process, on a scratch database.
 
-usage: python benchmarks/bench_admin.py [SITE_ROOT] [--runs 5] [--database-url URL]
+usage: python benchmarks/bench_admin.py [SITE_ROOT] [--runs 5] [--database-url URL] [--items N]
+       [--html PATH] [--profile]
+
+--items N measures, in place of the largest episode, one made from it by repeating its
+transcript until it has N items (20000 is the most an episode may have). --html PATH writes the
+change page there, to see what it is made of; --profile prints where the saves spend their time.
 
 SITE_ROOT defaults to ../shared/corpus/2026-06. With no --database-url (nor DATABASE_URL) it uses
 a temporary SQLite file; a PostgreSQL URL must name a scratch database: it is migrated and written.
 """
 
 import argparse
+import cProfile
 import os
+import pstats
 import shutil
 import statistics
 import sys
@@ -39,11 +46,30 @@ def largest_episode(site):
     return best
 
 
+def stretched(path, items, work):
+    """A copy of the episode at ``path`` (under a site root made in ``work``) whose transcript
+    repeats the original's items until it has ``items`` of them."""
+    from archive import documents
+
+    document = documents.parse(path.read_bytes())
+    original = document.data.get("transcript") or []
+    document.data["transcript"] = [dict(original[n % len(original)]) for n in range(items)]
+    site = work / "site"
+    (site / "_podcast").mkdir(parents=True)
+    shutil.copytree(path.parent.parent / "_people", site / "_people")
+    copy = site / "_podcast" / path.name
+    copy.write_text(document.render(), encoding="utf-8")
+    return copy
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("site", type=Path, nargs="?", default=ROOT.parent / "shared" / "corpus" / "2026-06")
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--database-url", default=os.environ.get("DATABASE_URL", ""))
+    parser.add_argument("--items", type=int, default=0, help="repeat the transcript to this many items")
+    parser.add_argument("--html", type=Path, help="write the change page to this file")
+    parser.add_argument("--profile", action="store_true", help="print where the last save spent its time")
     args = parser.parse_args()
     if not (args.site / "_podcast").is_dir():
         sys.exit(f"{args.site}: not a site root (no _podcast/)")
@@ -79,8 +105,11 @@ def run(args, work):
 
     call_command("migrate", verbosity=0)
     path, items, guests = largest_episode(args.site)
-    files = [sources.Source(args.site / "_people" / f"{key}.md", "person", args.site) for key in guests]
-    files.append(sources.Source(path, "episode", args.site))
+    if args.items:
+        path, items = stretched(path, args.items, work), args.items
+    site = path.parent.parent
+    files = [sources.Source(site / "_people" / f"{key}.md", "person", site) for key in guests]
+    files.append(sources.Source(path, "episode", site))
     report = importer.Importer(force=True).run_sources(files)
     if not report.ok:
         sys.exit(report.summary())
@@ -99,6 +128,8 @@ def run(args, work):
             renders.append(time.perf_counter() - start)
         assert response.status_code == 200, response.status_code
         queries, size = len(captured), len(response.content)
+    if args.html:
+        args.html.write_bytes(response.content)
 
     from tests.admin_pages import change_form_data, compact, row_index
 
@@ -112,10 +143,16 @@ def run(args, work):
             data[f"transcript-{index}-text"] = f"{line.text} (corrected {run} {len(timings)})"
             if "script" in way and "no script" not in way:
                 data = compact(data, [index])
+            profiler = cProfile.Profile() if args.profile else None
             start = time.perf_counter()
-            response = client.post(url, data)
+            response = profiler.runcall(client.post, url, data) if profiler else client.post(url, data)
             timings.append(time.perf_counter() - start)
             assert response.status_code == 302, response.content.decode()[:2000]
+            if profiler and run == args.runs - 1:
+                print(f"--- where the save ({way}) spent its time")
+                pstats.Stats(profiler).sort_stats("cumulative").print_stats(
+                    r"/(editorial|episodes|archive|podcast|reversion|multipartparser)/?", 30
+                )
 
     print(f"episode: {path.name} ({items} transcript items), database: {connection.vendor}")
     print(
