@@ -7,7 +7,9 @@ from urllib.parse import urlsplit
 import pytest
 from django.utils import timezone
 
-from episodes.models import Episode, Guest, TranscriptLine
+from archive import documents
+from episodes.models import Episode, TranscriptLine
+from tests.conftest import corpus_snapshot
 from tests.pages import load_snapshot
 from tests.renderings import SITEMAP_NS
 
@@ -26,20 +28,26 @@ def test_a_fresh_import_dates_each_page_by_its_episode_and_an_edit_by_the_edit(c
     load_snapshot("2026-06", tmp_path)
     today = timezone.now().date().isoformat()
     found = lastmods(client)
+    # Each episode's page is dated by its file: the date it aired, else the day it was added.
+    root = corpus_snapshot("2026-06") / "_podcast"
     episodes = list(Episode.objects.published())
     for episode in episodes:
-        day = episode.published_on
-        assert found[episode.get_absolute_url()] == (f"{day.isoformat()}" if day else None), episode.slug
-    assert today not in {found[episode.get_absolute_url()] for episode in episodes}
-    dated = [episode for episode in episodes if episode.published_on]
-    person = Guest.objects.filter(appearances__episode=dated[0]).first()
-    newest = max(a.episode.published_on for a in person.appearances.select_related("episode") if a.episode.published_on)
-    assert found[person.get_absolute_url()] == newest.isoformat()
+        front = documents.parse((root / episode.filename).read_bytes()).data
+        day = front.get("date") or front.get("dateadded")
+        assert found[episode.get_absolute_url()] == (str(day) if day else None), episode.slug
+    assert sum(found[episode.get_absolute_url()] is None for episode in episodes) == 13  # files with neither
+    assert found["/podcast/becoming-data-freelancer/"] == "2025-11-07"  # not the day it was added, 2023-12-09
+    assert found["/podcast/data-team-roles/"] == "2021-02-23"  # only added
+    assert found["/podcast/s23e03-future-of-ai-agents/"] is None
+    # A person's page is dated by the newest of their dated episodes.
+    assert found["/people/liorbarak/"] == "2025-08-18"
+    assert found["/people/ruslanshchuchkin/"] == "2023-03-11"  # his other episode has no date
 
     # An editor corrects a line a little later: the episode's page has changed today.
-    Episode.objects.filter(pk=dated[0].pk).update(created_at=timezone.now() - datetime.timedelta(minutes=5))
-    line = TranscriptLine.objects.filter(episode=dated[0]).first()
+    edited = Episode.objects.get(slug="data-leadership-coaching")
+    Episode.objects.filter(pk=edited.pk).update(created_at=timezone.now() - datetime.timedelta(minutes=5))
+    line = TranscriptLine.objects.filter(episode=edited).first()
     line.text = "Corrected."
     line.save()
-    Episode.objects.get(pk=dated[0].pk).save()
-    assert lastmods(client)[dated[0].get_absolute_url()] == today
+    Episode.objects.get(pk=edited.pk).save()
+    assert lastmods(client)[edited.get_absolute_url()] == today
