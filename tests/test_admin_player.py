@@ -24,8 +24,10 @@ def test_without_the_script_the_page_has_no_player_frame_but_keeps_it_ready(edit
     dock = re.search(r'<template id="ep-player">(.*?)</template>', page, re.DOTALL)
     assert dock, "the player waits in a template for its script"
     frame = re.search(r'<iframe id="ep-player-frame" src="([^"]+)"', dock.group(1))
-    assert frame and frame.group(1).startswith("https://www.youtube-nocookie.com/embed/abc123?")
-    assert "enablejsapi=1" in frame.group(1) and "origin=http%3A%2F%2Ftestserver" in frame.group(1)
+    assert frame
+    assert frame.group(1).startswith("https://www.youtube-nocookie.com/embed/abc123?")
+    assert "enablejsapi=1" in frame.group(1)
+    assert "origin=http%3A%2F%2Ftestserver" in frame.group(1)
     assert "<iframe" not in outside_templates(page)
 
 
@@ -34,7 +36,8 @@ def test_the_shortcuts_are_listed_with_the_player(editor_client, archive):
     shortcuts = re.search(r'<dl id="ep-shortcuts">(.*?)</dl>', page, re.DOTALL).group(1)
     for said in ("play or pause", "back / forward 5 seconds", "play the line", "stamp", "next / previous line"):
         assert said in shortcuts
-    assert "split the line at the cursor" in shortcuts and "merge the line with the next" in shortcuts
+    assert "split the line at the cursor" in shortcuts
+    assert "merge the line with the next" in shortcuts
 
 
 def test_the_change_page_frames_the_embed_origin_and_runs_only_its_own_scripts(editor_client, archive, settings):
@@ -54,7 +57,8 @@ def test_the_change_page_frames_the_embed_origin_and_runs_only_its_own_scripts(e
 def test_an_episode_without_a_video_has_no_player(editor_client, archive):
     Episode.objects.filter(pk=archive["second"].pk).update(youtube_id="")
     page = editor_client.get(change_url(archive["second"])).content.decode()
-    assert 'id="ep-player"' not in page and "editor-player.js" not in page
+    assert 'id="ep-player"' not in page
+    assert "editor-player.js" not in page
     assert 'id="t-rows"' in page  # the editor itself is there
 
 
