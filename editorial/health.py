@@ -23,6 +23,7 @@ from archive import health
 from episodes.caching import current_version
 from episodes.metadata import stored_file
 from episodes.models import Episode, Guest, PlatformLink, Section, TranscriptLine
+from episodes.transcripts import plain_items
 
 from .speakers import episode_speakers
 
@@ -42,21 +43,17 @@ class Entry:
 
 def transcripts(episode_ids):
     """{episode id: items} as ``archive.health`` reads them, in the transcript editor's order
-    (by position, a header before a line at the same position), so an item's place is its row."""
-    merged = defaultdict(list)
-    for episode_id, position, title in Section.objects.filter(episode_id__in=episode_ids).values_list(
+    (``episodes.transcripts.in_transcript_order``), so an item's place is its row."""
+    sections, lines = defaultdict(list), defaultdict(list)
+    for episode_id, *section in Section.objects.filter(episode_id__in=episode_ids).values_list(
         "episode_id", "position", "title"
     ):
-        merged[episode_id].append((position, False, ("header", title)))
-    lines = TranscriptLine.objects.filter(episode_id__in=episode_ids).values_list(
+        sections[episode_id].append(section)
+    for episode_id, *line in TranscriptLine.objects.filter(episode_id__in=episode_ids).values_list(
         "episode_id", "position", "text", "speaker", "sec", "time"
-    )
-    for episode_id, position, text, speaker, sec, time in lines:
-        merged[episode_id].append((position, True, ("line", text, speaker, sec, time)))
-    return {
-        episode_id: [item for *_, item in sorted(entries, key=lambda e: e[:2])]
-        for episode_id, entries in merged.items()
-    }
+    ):
+        lines[episode_id].append(line)
+    return {episode_id: plain_items(sections[episode_id], lines[episode_id]) for episode_id in {*sections, *lines}}
 
 
 def _present(field_file):

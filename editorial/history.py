@@ -15,6 +15,7 @@ from reversion.models import Version
 
 from archive.exporter import EpisodeTree, is_edited
 from episodes.models import EPISODE_CHILDREN, Appearance, Episode, Guest, PlatformLink, Section, TranscriptLine
+from episodes.transcripts import plain_items
 
 from . import diffs
 
@@ -151,12 +152,6 @@ def _labelled(values, guest_names, appearances, links):
     return fields
 
 
-def _items(sections, lines):
-    ordered = [(position, 0, ("header", title)) for position, title in sections]
-    ordered += [(position, 1, ("line", *line)) for position, *line in lines]
-    return [item for *_, item in sorted(ordered, key=lambda entry: entry[:2])]
-
-
 def version_state(version):
     """The episode as ``version`` (one of its versions) holds it, children included."""
     episode_id = int(version.object_id)
@@ -180,7 +175,7 @@ def version_state(version):
         [(v["position"], v["guest_id"]) for v in children[Appearance]],
         [(v["position"], v["platform"], v["url"]) for v in children[PlatformLink]],
     )
-    items = _items(
+    items = plain_items(
         [(v["position"], v["title"]) for v in children[Section]],
         [(v["position"], v["text"], v["speaker"], v["sec"], v["time"]) for v in children[TranscriptLine]],
     )
@@ -193,7 +188,7 @@ def current_state(episode):
     appearances = list(episode.appearances.values_list("position", "guest_id"))
     names = dict(Guest.objects.filter(pk__in=[guest for _, guest in appearances]).values_list("pk", "title"))
     fields = _labelled(values, names, appearances, episode.links.values_list("position", "platform", "url"))
-    items = _items(
+    items = plain_items(
         episode.sections.values_list("position", "title"),
         episode.lines.values_list("position", "text", "speaker", "sec", "time"),
     )

@@ -13,10 +13,29 @@ small class each, listed in ``FORMATS``; the download links, the URLs and the fe
 import json
 import re
 from dataclasses import dataclass, field
+from operator import attrgetter, itemgetter
 
 from django.utils.text import slugify
 
 from .timecodes import format_seconds, parse_duration, time_label
+
+HEADER, LINE = "header", "line"
+
+
+def in_transcript_order(sections, lines, position=attrgetter("position")):
+    """(HEADER, section) and (LINE, line) of one transcript, in their shared order: by position,
+    a section before a line at the same position, as the archive's files write them and the
+    transcript editor shows them. ``position`` reads an item's position (rows: its attribute)."""
+    items = [(HEADER, section) for section in sections] + [(LINE, line) for line in lines]
+    items.sort(key=lambda item: (position(item[1]), item[0] == LINE))
+    return items
+
+
+def plain_items(sections, lines):
+    """``("header", title)`` and ``("line", text, speaker, sec, time)`` in transcript order, from
+    ``(position, title)`` and ``(position, text, speaker, sec, time)``."""
+    return [(kind, *row[1:]) for kind, row in in_transcript_order(sections, lines, itemgetter(0))]
+
 
 # Fixed ids on the episode page that a section heading must never take.
 PAGE_ANCHORS = frozenset(
@@ -109,13 +128,10 @@ class Transcript:
     @classmethod
     def from_rows(cls, sections, lines, duration=""):
         """From Section and TranscriptLine rows of one episode (any order)."""
-        items = sorted(
-            [(s.position, s) for s in sections] + [(line.position, line) for line in lines], key=lambda i: i[0]
-        )
         taken = set(PAGE_ANCHORS)
         opening, built = [], []
-        for _, row in items:
-            if hasattr(row, "text"):
+        for kind, row in in_transcript_order(sections, lines):
+            if kind == LINE:
                 block = built[-1].lines if built else opening
                 line = _line(row)
                 line.continued = bool(block) and bool(line.speaker) and block[-1].speaker == line.speaker

@@ -4,8 +4,7 @@ shared order."""
 from dataclasses import dataclass
 
 from episodes.models import Section, TranscriptLine
-
-LINE, HEADER = "line", "header"
+from episodes.transcripts import HEADER, LINE, in_transcript_order
 
 
 @dataclass
@@ -35,7 +34,4 @@ def load_items(episode):
     lines = TranscriptLine.objects.filter(episode=episode).only(
         "id", "episode_id", "position", "text", "speaker", "sec", "time", "keys", "uid"
     )
-    items = [Item(HEADER, s) for s in sections] + [Item(LINE, line) for line in lines]
-    # A header before a line at the same position, as the export writes them.
-    items.sort(key=lambda item: (item.obj.position, item.kind == LINE))
-    return items
+    return [Item(kind, obj) for kind, obj in in_transcript_order(sections, lines)]
