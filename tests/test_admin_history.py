@@ -45,10 +45,10 @@ def test_each_save_is_recorded_with_who_and_what(editor_client, archive, editor)
     assert len(lines) == 9
 
 
-def test_an_earlier_version_can_be_looked_at_and_restored(editor_client, archive):
-    episode = archive["first"]
+def _two_edits_later(editor_client, episode):
+    """The address of the imported version of ``episode``, after two edits: one corrects a line,
+    the other deletes a line, renames a section and the episode."""
     correct(editor_client, episode, "I started in physics.", "I started in chemistry.")
-    # A second edit deletes a line and renames a section.
     data = change_form_data(editor_client.get(change_url(episode)))
     data[
         f"transcript-{row_index(data, 'line', TranscriptLine.objects.get(episode=episode, text='Back in time.').pk)}-DELETE"
@@ -58,18 +58,24 @@ def test_an_earlier_version_can_be_looked_at_and_restored(editor_client, archive
     ] = "Origins"
     data["title"] = "Renamed"
     assert editor_client.post(change_url(episode), data).status_code == 302
+    return revision_links(history(editor_client, episode))[0]
 
-    oldest = revision_links(history(editor_client, episode))[0]
-    page = editor_client.get(oldest)
+
+def test_an_earlier_version_is_shown_as_it_was_and_looking_changes_nothing(editor_client, archive):
+    episode = archive["first"]
+    page = editor_client.get(_two_edits_later(editor_client, episode))
     text = page.content.decode()
     assert page.status_code == 200
     assert "I started in physics." in text
     assert "Back in time." in text
     assert 'value="Background"' in text
-    # Looking changes nothing.
     assert Episode.objects.get(pk=episode.pk).title == "Renamed"
 
-    response = editor_client.post(oldest, change_form_data(page))
+
+def test_restoring_an_earlier_version_brings_back_its_title_lines_and_sections(editor_client, archive):
+    episode = archive["first"]
+    oldest = _two_edits_later(editor_client, episode)
+    response = editor_client.post(oldest, change_form_data(editor_client.get(oldest)))
     assert response.status_code == 302, response.content.decode()[:3000]
     episode.refresh_from_db()
     assert episode.title == "First episode"
