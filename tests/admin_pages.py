@@ -144,9 +144,7 @@ def compact(data, keep):
                 result[key.replace(f"transcript-{index}-", f"transcript-{new_index}-", 1)] = value
     for index in rows:
         if index not in keep:
-            untouched.append(
-                ("h" if data[f"transcript-{index}-kind"] == "header" else "l") + data[f"transcript-{index}-id"]
-            )
+            untouched.append(("l" if f"transcript-{index}-time" in data else "h") + data[f"transcript-{index}-id"])
     result.update(
         {
             "transcript-TOTAL_FORMS": str(len(keep)),
@@ -166,7 +164,8 @@ def row_index(data, kind, pk):
     for key, value in data.items():
         if key.endswith("-id") and key.startswith("transcript-") and value == str(pk):
             index = key.split("-")[1]
-            if data[f"transcript-{index}-kind"] == kind:
+            # A line sends its time; a section does not.
+            if (f"transcript-{index}-time" in data) == (kind == "line"):
                 return int(index)
     raise KeyError((kind, pk))
 

@@ -280,7 +280,7 @@ def row_anchor(client, episode, line):
     """The id of a line's row on the change page as it is now."""
     page = client.get(change_url(episode)).content.decode()
     row = re.search(
-        rf'<div id="(t-row-\d+)"[^>]*><div class="t-cell t-c-order"><input type="hidden" name="transcript-\d+-kind" value="line"><input type="hidden" name="transcript-\d+-id" value="{line.pk}">',
+        rf'<div id="(t-row-\d+)"[^>]*><div class="t-c-order"><input type="hidden" name="transcript-\d+-id" value="{line.pk}">',
         page,
     )
     return row.group(1)

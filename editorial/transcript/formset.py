@@ -10,7 +10,7 @@ from episodes.models import Episode
 
 from ..forms import MERGE_BASE, MERGE_THEIRS, version_token
 from . import display, rebase, snapshot
-from .items import HEADER, LINE, load_items
+from .items import HEADER, LINE, load_items, posted_kind
 from .plan import apply, plan
 from .validation import TranscriptItemForm
 
@@ -82,7 +82,7 @@ class TranscriptFormSet(forms.BaseFormSet):
     def get_form_kwargs(self, index):
         # A submitted form is compared with the row it names, whatever its place on the page.
         if self.is_bound:
-            kind = self.data.get(f"{self.prefix}-{index}-kind")
+            kind = posted_kind(self.data, f"{self.prefix}-{index}")
             pk = self.data.get(f"{self.prefix}-{index}-id")
             item = self.by_key.get((kind, int(pk))) if pk and pk.isdigit() else None
             if item is not None:

@@ -28,6 +28,18 @@ class Item:
         return data
 
 
+def posted_kind(data, row_prefix):
+    """The kind of a row a page sent (``row_prefix`` is ``transcript-<n>``), which the page does
+    not spell out: a line always sends its time (an empty field is sent too), a section only its
+    title. A ``-kind`` field, when sent, says it outright."""
+    kind = data.get(f"{row_prefix}-kind")
+    if kind in (LINE, HEADER):
+        return kind
+    if f"{row_prefix}-time" in data:
+        return LINE
+    return HEADER if f"{row_prefix}-text" in data else None
+
+
 def load_items(episode):
     """Sections and lines of an episode in their shared order: two queries, whatever its length."""
     sections = Section.objects.filter(episode=episode).only("id", "episode_id", "position", "title")

@@ -7,7 +7,7 @@ changed is sent against the row as stored now; a conflict is left for the editor
 
 from dataclasses import dataclass, field
 
-from .items import HEADER, LINE
+from .items import HEADER, LINE, posted_kind
 from .merge import MINE, merge, translate_order
 from .snapshot import item_key, item_values, sent_values
 
@@ -31,6 +31,7 @@ def posted_rows(data, prefix):
     rows = []
     for index in range(max(0, total)):
         row = {name: data.get(f"{prefix}-{index}-{name}") for name in ROW_FIELDS}
+        row["kind"] = posted_kind(data, f"{prefix}-{index}")
         if row["kind"] in (LINE, HEADER):
             rows.append(row)
     return rows

@@ -6,7 +6,15 @@ from django import forms
 from episodes.models import TranscriptLine
 from episodes.timecodes import format_seconds, parse_time
 
-from .items import HEADER, LINE
+from .items import HEADER, LINE, posted_kind
+
+
+class KindInput(forms.HiddenInput):
+    """The kind of a row, worked out from the fields it sent (``posted_kind``): the page leaves
+    it out, one field fewer per row."""
+
+    def value_from_datadict(self, data, files, name):
+        return posted_kind(data, name.removesuffix("-kind"))
 
 
 class TranscriptItemForm(forms.Form):
@@ -15,7 +23,7 @@ class TranscriptItemForm(forms.Form):
     it, and nothing here changes a field per row."""
 
     shared_fields = {  # noqa: RUF012 - read only, by design shared
-        "kind": forms.ChoiceField(choices=[(LINE, "line"), (HEADER, "section")], widget=forms.HiddenInput),
+        "kind": forms.ChoiceField(choices=[(LINE, "line"), (HEADER, "section")], widget=KindInput),
         "id": forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput),
         "order": forms.FloatField(required=False),
         "text": forms.CharField(required=False, strip=False, widget=forms.Textarea),

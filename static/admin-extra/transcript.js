@@ -158,7 +158,7 @@
         var row = event.target.closest(".t-row");
         var id = row && row.querySelector("input[name$='-id']");
         if (!id) return;
-        var kind = row.querySelector("input[name$='-kind']").value;
+        var kind = row.classList.contains("t-header") ? "header" : "line";
         // A new row has no id yet: the server then takes the first row the save changed.
         focused.value = id.value ? (kind === "header" ? "h" : "l") + id.value : "";
       });
@@ -185,8 +185,9 @@
         var sent = [], fresh = [], untouched = [];
         rows().forEach(function (row) {
           var id = row.querySelector("input[name$='-id']").value;
-          var kind = row.querySelector("input[name$='-kind']").value;
-          var moved = row.querySelector(".t-order").value !== row.dataset.order0;
+          var kind = row.classList.contains("t-header") ? "header" : "line";
+          var order = row.querySelector(".t-order");
+          var moved = order.value !== order.defaultValue;
           if (!id) {
             if (!row.querySelector("input[name$='-DELETE']").checked) fresh.push(row);
           } else if (row.dataset.dirty === "1" || moved) {
