@@ -46,22 +46,6 @@ def largest_episode(site):
     return best
 
 
-def stretched(path, items, work):
-    """A copy of the episode at ``path`` (under a site root made in ``work``) whose transcript
-    repeats the original's items until it has ``items`` of them."""
-    from archive import documents
-
-    document = documents.parse(path.read_bytes())
-    original = document.data.get("transcript") or []
-    document.data["transcript"] = [dict(original[n % len(original)]) for n in range(items)]
-    site = work / "site"
-    (site / "_podcast").mkdir(parents=True)
-    shutil.copytree(path.parent.parent / "_people", site / "_people")
-    copy = site / "_podcast" / path.name
-    copy.write_text(document.render(), encoding="utf-8")
-    return copy
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("site", type=Path, nargs="?", default=ROOT.parent / "shared" / "corpus" / "2026-06")
@@ -106,7 +90,9 @@ def run(args, work):
     call_command("migrate", verbosity=0)
     path, items, guests = largest_episode(args.site)
     if args.items:
-        path, items = stretched(path, args.items, work), args.items
+        from tests.real_episodes import stretched_copy
+
+        path, items = stretched_copy(path, args.items, work / "site"), args.items
     site = path.parent.parent
     files = [sources.Source(site / "_people" / f"{key}.md", "person", site) for key in guests]
     files.append(sources.Source(path, "episode", site))
