@@ -261,7 +261,8 @@ def test_a_second_import_at_once_refuses_or_waits_and_never_half_writes(site):
         assert other.waiting()
         paused.finish()
         report = other.join()
-        assert report.ok and Episode.objects.filter(slug="first").exists()
+        assert report.ok
+        assert Episode.objects.filter(slug="first").exists()
     assert Episode.objects.filter(slug="held").exists()
 
 
