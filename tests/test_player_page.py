@@ -52,7 +52,8 @@ def test_the_player_is_the_privacy_enhanced_embed_with_its_postmessage_interface
     assert player["title"] == "An “episode” & more on YouTube"
     allowed = {feature.strip() for feature in player["allow"].split(";")}
     assert {"autoplay", "encrypted-media", "picture-in-picture", "fullscreen", "clipboard-write"} <= allowed
-    assert "allowfullscreen" in player and player["loading"] == "lazy"
+    assert "allowfullscreen" in player
+    assert player["loading"] == "lazy"
     assert player["referrerpolicy"] == "strict-origin-when-cross-origin"
 
 
