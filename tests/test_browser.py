@@ -105,7 +105,8 @@ def test_episode_page_in_a_browser(browser, site):
 
         # The old static site's address still leads to the page; a draft does not.
         response = page.goto(f"{site}/podcast/{episode.slug}.html")
-        assert response.ok and page.url == site + episode.get_absolute_url()
+        assert response.ok
+        assert page.url == site + episode.get_absolute_url()
         draft = Episode.objects.filter(is_published=False).first()
         if draft is not None:
             assert page.goto(site + draft.get_absolute_url()).status == 404
