@@ -127,7 +127,8 @@ def test_playback_moves_the_highlight_and_keeps_it_in_view_until_the_visitor_scr
         frame.evaluate(f"playAt({timed[100].sec} + 0.5)")
         page.wait_for_selector(f"{sel(timed[100])}.line--now")
         page.wait_for_timeout(300)
-        assert page.evaluate("scrollY") == where and not in_view(page, sel(timed[100]))
+        assert page.evaluate("scrollY") == where
+        assert not in_view(page, sel(timed[100]))
 
         # Back to the current line, and the follow goes on from there.
         page.click("#tools-back")
@@ -317,7 +318,8 @@ def test_a_quote_link_opens_at_its_line_after_an_earlier_line_was_inserted(brows
         insert_first_line(site["folder"], chosen_files()[1][0])
         import_site(site["folder"], site["media"])
         moved = TranscriptLine.objects.get(episode=episode, uid=line.uid)
-        assert moved.position == line.position + 1 and moved.text == line.text
+        assert moved.position == line.position + 1
+        assert moved.text == line.text
         context, page = open_page(browser, site)
         page.goto(link)
         page.wait_for_selector("#tools:not([hidden])")
