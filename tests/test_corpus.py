@@ -66,20 +66,13 @@ def test_round_trip_over_the_corpus(snapshot, tmp_path):
     root = corpus_snapshot(snapshot)
     files = import_and_export_unchanged(root, tmp_path / "out")
 
-    # Reformatted: never the source text, always the same data; the same bytes where PyYAML
-    # writes the file that way itself.
+    # Reformatted: always the same data. Its bytes are test_reformat's, which compares every
+    # file with what PyYAML's own safe_dump writes.
     Exporter(tmp_path / "re", reformat=True).run()
-    same_bytes = reproducible = 0
     for path in files:
         original = documents.parse(path.read_bytes())
         again = documents.parse((tmp_path / "re" / path.parent.name / path.name).read_bytes())
         assert documents.digest(again.data, again.body) == documents.digest(original.data, original.body), path
-        if pyyaml_reproduces(path) is not None:
-            reproducible += 1
-            assert again.text == original.text, path
-        same_bytes += again.text == original.text
-    assert reproducible > 0
-    assert same_bytes == reproducible
 
 
 @pytest.mark.parametrize("snapshot", SNAPSHOTS)
