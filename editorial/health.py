@@ -16,16 +16,14 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.cache import cache
 from django.urls import reverse
 
 from archive import health
-from episodes.caching import current_version
 from episodes.metadata import stored_file
 from episodes.models import Episode, Guest, PlatformLink, Section, TranscriptLine
 from episodes.transcripts import plain_items
 
-from .speakers import episode_speakers
+from .speakers import cached, episode_speakers
 
 
 @dataclass(frozen=True)
@@ -106,12 +104,7 @@ KEPT_SECONDS = 24 * 60 * 60
 def archive_health():
     """``scan_archive()``, kept while the content version and the hosts named stay the same."""
     hosts = ",".join(getattr(settings, "PODCAST_HOSTS", None) or ())
-    key = f"archive-health:{current_version()}:{hosts}"
-    kinds = cache.get(key)
-    if kinds is None:
-        kinds = scan_archive()
-        cache.set(key, kinds, KEPT_SECONDS)
-    return kinds
+    return cached(f"archive-health:{hosts}", scan_archive, KEPT_SECONDS)
 
 
 def scan_archive():

@@ -10,10 +10,11 @@ from collections import Counter, defaultdict
 
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import Count, Max
+from django.db.models import Count
 
 from episodes import site
 from episodes import speakers as cast
+from episodes.caching import current_version
 from episodes.models import Appearance, Episode, TranscriptLine, lock_rows
 from episodes.speakers import Speakers, first_name
 from episodes.transcripts import speaker_name
@@ -41,17 +42,10 @@ def archive_host():
     return ranked[0][0] if ranked else ""
 
 
-def archive_state():
-    """A key that changes whenever any transcript does: every change the CMS makes to an
-    episode's lines saves or touches the episode (see ``touch``), and deleting one changes the
-    count. One query on the small episodes table."""
-    state = Episode.objects.aggregate(last=Max("updated_at"), count=Count("id"))
-    return f"{state['count']}:{state['last'].isoformat() if state['last'] else ''}"
-
-
 def cached(name, compute, timeout=600):
-    """``compute()`` once per archive state, shared by the requests of this process."""
-    key = f"episodes-admin:{name}:{archive_state()}"
+    """``compute()`` once per content version (every committed change moves it), shared by
+    every process."""
+    key = f"episodes-admin:{name}:{current_version()}"
     value = cache.get(key)
     if value is None:
         value = compute()
