@@ -25,8 +25,8 @@ from django.urls import reverse
 from django.utils.feedgenerator import Rss201rev2Feed
 
 from . import markup, site
-from .models import EPISODE_CARD_FIELDS, ContentVersion, Episode, Guest, QuotableClip, at_noon
-from .timecodes import parse_duration
+from .models import EPISODE_CARD_FIELDS, ContentVersion, Episode, Guest, QuotableClip
+from .timecodes import at_noon, parse_duration
 from .transcripts import FORMATS, TranscriptFacts
 
 PODCAST_NAMESPACE = "https://podcastindex.org/namespace/1.0"

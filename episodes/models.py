@@ -15,12 +15,7 @@ from django.utils.text import Truncator
 
 from . import lineids
 from .images import ImageFile
-from .timecodes import time_label
-
-
-def at_noon(day):
-    """A day as a moment (noon UTC, the same day everywhere on Earth but at its edges), or None."""
-    return datetime.datetime.combine(day, datetime.time(12), tzinfo=datetime.UTC) if day else None
+from .timecodes import at_noon, time_label
 
 
 class Synced(models.Model):
@@ -440,7 +435,6 @@ class TranscriptLine(models.Model):
         ordering = ["position"]
 
     def __str__(self):
-        # Whole words: the admin's change messages and the history name a line by this.
         return f"{time_label(self.sec, self.time) or '-'} {self.speaker}: {Truncator(self.text).words(10)}"
 
 

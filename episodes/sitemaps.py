@@ -9,7 +9,8 @@ from django.db.models import F, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 
-from .models import Episode, Guest, at_noon
+from .models import Episode, Guest
+from .timecodes import at_noon
 
 
 class PageSitemap(Sitemap):

@@ -1,5 +1,6 @@
 """Seconds and the times people write: the one place for that rule."""
 
+import datetime
 import re
 
 _TIME = re.compile(r"^\s*(?:(\d+):)?(\d+):(\d{1,2})\s*$")
@@ -51,3 +52,8 @@ def parse_duration(text):
         return None
     hours, minutes, secs = match.groups()
     return int(hours or 0) * 3600 + int(minutes or 0) * 60 + int(float(secs or 0))
+
+
+def at_noon(day):
+    """A day as a moment (noon UTC, the same day everywhere on Earth but at its edges), or None."""
+    return datetime.datetime.combine(day, datetime.time(12), tzinfo=datetime.UTC) if day else None
