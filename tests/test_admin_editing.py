@@ -32,12 +32,15 @@ def save(client, episode, data):
 
 def test_change_list_columns(editor_client, archive):
     page = editor_client.get(CHANGELIST).content.decode()
-    assert "S1E1" in page and "S2E1" in page
-    assert "Ann Lee" in page and "Bob Stone" in page
+    assert "S1E1" in page
+    assert "S2E1" in page
+    assert "Ann Lee" in page
+    assert "Bob Stone" in page
     row = next(r for r in re.findall(r"<tr[^>]*>(?:(?!</tr>).)*</tr>", page, re.DOTALL) if "First episode" in r)
     assert '<td class="field-line_count">9</td>' in row
     problems = re.search(r'class="ep-problems"[^>]*>(\d+)<', row)
-    assert problems and int(problems.group(1)) >= 5
+    assert problems
+    assert int(problems.group(1)) >= 5
 
 
 @pytest.mark.parametrize(
@@ -67,7 +70,9 @@ def test_change_page_shows_the_transcript_in_source_order_with_problems(editor_c
     page = editor_client.get(change_url(episode)).content.decode()
     order = [value for name, value in form_fields(page, "episode_form") if re.fullmatch(r"transcript-\d+-text", name)]
     assert order[:3] == ["Welcome to the show.", "Background", "Tell us about yourself."]
-    assert '<datalist id="t-speakers">' in page and '<option value="Ann">' in page and '<option value="Alexey">' in page
+    assert '<datalist id="t-speakers">' in page
+    assert '<option value="Ann">' in page
+    assert '<option value="Alexey">' in page
     assert "https://www.youtube.com/watch?v=abc123&amp;t=75" in page
     for text in (
         "time goes backwards (1:10 after 1:15)",
@@ -101,7 +106,8 @@ def test_one_line_correction_writes_that_row_only(editor_client, archive):
         response = save(editor_client, episode, data)
     assert response.status_code == 302, response.content.decode()[:3000]
     writes = [q["sql"] for q in queries if "episodes_transcriptline" in q["sql"] and not q["sql"].startswith("SELECT")]
-    assert len(writes) == 1 and writes[0].startswith("UPDATE")
+    assert len(writes) == 1
+    assert writes[0].startswith("UPDATE")
     assert not [q for q in queries if "episodes_section" in q["sql"] and not q["sql"].startswith("SELECT")]
     after = {
         line.pk: (line.text, line.speaker, line.sec, line.time, line.position)
@@ -227,7 +233,8 @@ def test_a_save_over_the_same_line_as_another_is_held_for_a_choice(client, edito
     response = client.post(change_url(episode), mine)
     page = response.content.decode()
     assert response.status_code == 200
-    assert "Someone else (otto, " in page and "Keep yours" in page
+    assert "Someone else (otto, " in page
+    assert "Keep yours" in page
     assert f'href="{change_url(episode)}"' in page
     episode.refresh_from_db()
     line.refresh_from_db()
@@ -285,7 +292,8 @@ def test_largest_episode_change_page_and_one_line_save(editor_client, largest, d
         for q in queries
         if "episodes_transcriptline" in q["sql"] and not q["sql"].lstrip().startswith("SELECT")
     ]
-    assert len(writes) == 1 and writes[0].startswith("UPDATE"), writes
+    assert len(writes) == 1, writes
+    assert writes[0].startswith("UPDATE"), writes
     line.refresh_from_db()
     assert line.text.endswith(" (corrected)")
 
@@ -310,7 +318,8 @@ def test_an_invalid_save_keeps_the_editors_transcript_changes_on_the_page(editor
     response = save(editor_client, episode, data)
     assert response.status_code == 200
     page = response.content.decode()
-    assert "This field is required." in page and "An edit not yet saved." in page
+    assert "This field is required." in page
+    assert "An edit not yet saved." in page
     line.refresh_from_db()
     assert line.text == "Tell us about yourself."
     # What the page shows can be saved as it is once the title is back.
