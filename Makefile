@@ -92,9 +92,12 @@ bench: install
 bench-scale: install
 	$(PY) benchmarks/bench_scale.py --corpus $(CORPUS)/2026-06
 
-# wrk against make serve on PostgreSQL, and nginx serving a saved page as the baseline.
+# wrk against make serve on PostgreSQL, and nginx serving a saved page as the baseline; then
+# EDITS one-line admin saves with publishing and without, each checked on the next public GET.
+EDITS ?= 200
 loadtest: install
 	$(PY) benchmarks/loadtest.py --corpus $(CORPUS)/2026-06
+	$(PY) benchmarks/edit_visibility.py --corpus $(CORPUS)/2026-06 --edits $(EDITS)
 
 lint: install
 	$(VENV)/bin/ruff check .
