@@ -170,6 +170,19 @@ class PlatformLinkFormSet(MergedListFormSet):
             seen.add(data["platform"])
 
 
+class PageState(forms.CharField):
+    """A hidden field that says what the page was opened with, never a change of the episode:
+    the history and the change message leave it out."""
+
+    widget = forms.HiddenInput
+
+    def __init__(self, **kwargs):
+        super().__init__(required=False, **kwargs)
+
+    def has_changed(self, initial, data):
+        return False
+
+
 class EpisodeForm(FaithfulModelForm):
     """The episode's own fields, plus the version the page was opened at.
 
@@ -177,8 +190,8 @@ class EpisodeForm(FaithfulModelForm):
     saves or touches the episode row, so a page opened before another save carries an older one.
     """
 
-    version = forms.CharField(widget=forms.HiddenInput, required=False)
-    merge_base = forms.CharField(widget=forms.HiddenInput, required=False)
+    version = PageState()
+    merge_base = PageState()
     audio_url = forms.URLField(label="audio URL", max_length=1000, required=False, assume_scheme="https")
     # Set by the admin when the page shows an old version being restored: the version the
     # episode had before it was reverted for display, which is what a save must still match.

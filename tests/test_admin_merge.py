@@ -445,3 +445,18 @@ def test_a_merged_save_refused_for_an_error_saves_once_corrected(two, real):
     assert mine.post(change_url(real), again).status_code == 302
     texts = {line.pk: line.text for line in TranscriptLine.objects.filter(pk__in=[one.pk, other.pk])}
     assert texts == {one.pk: "Mine.", other.pk: "Theirs."}
+
+
+# --- what the history says of a save -------------------------------------------------------------
+
+
+def test_the_page_state_a_save_carries_is_no_change_of_the_episode(editor_client, real):
+    from reversion.models import Version
+
+    line = line_at(real, 30)
+    data = opened(editor_client, real)
+    data[f"transcript-{row_index(data, 'line', line.pk)}-text"] = "Corrected."
+    assert editor_client.post(change_url(real), data).status_code == 302
+    comment = Version.objects.get_for_object(real).first().revision.comment
+    assert "merge_base" not in comment
+    assert "version" not in comment
