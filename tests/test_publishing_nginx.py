@@ -51,13 +51,11 @@ def nginx(published, publish_root, app):
         if os.environ.get("CI"):
             pytest.fail("nginx is missing in CI (apt-get install nginx-light)")
         pytest.skip("nginx is not installed (apt-get install nginx-light)")
-    # A folder nginx's workers can read when they run as another user (started as root).
+    # A folder no one else may enter, as a clone in a home directory is: nginx's workers read it
+    # whoever starts nginx (root included, whose workers would otherwise be nobody).
     run = Path(tempfile.mkdtemp(prefix="podcast-nginx-"))
-    run.chmod(0o755)
     public = run / "public"
     shutil.copytree(publish_root, public)
-    for folder, _, _ in os.walk(public):
-        Path(folder).chmod(0o755)
     port = _free_port()
     (run / "nginx.conf").write_text(config(f"127.0.0.1:{port}", app, run, publish_root=public))
     command = [NGINX, "-p", str(run), "-c", str(run / "nginx.conf"), "-e", str(run / "error.log"), "-g", "daemon off;"]

@@ -2,6 +2,8 @@
 published file goes out with are the ones the app sends with that page (its security headers,
 its Content-Type, its Cache-Control), read from the app itself, so that the two never disagree."""
 
+import os
+import pwd
 from string import Template
 
 from django.conf import settings
@@ -51,6 +53,15 @@ def _sent(response):
     return headers
 
 
+def _worker_user():
+    """Started by root (as make serve is on a machine of one user), nginx hands its workers to
+    ``nobody``, who cannot read a publish folder inside a private home and would send every page
+    to the app; they keep the user who started nginx, as they do when anyone else starts it."""
+    if os.geteuid() != 0:
+        return "# workers: the user who starts nginx"
+    return f"user {pwd.getpwuid(0).pw_name};"
+
+
 def config(listen, app, run, publish_root=None, forwarded_proto="$scheme", access_log="off"):
     """The filled-in configuration: nginx on ``listen`` in front of the app at ``app``."""
     renderer = Renderer()
@@ -70,6 +81,7 @@ def config(listen, app, run, publish_root=None, forwarded_proto="$scheme", acces
         locations.append(_location(pattern, rendering.content_type, headers))
     values = {
         "RUN": str(run),
+        "WORKER_USER": _worker_user(),
         "APP": app,
         "LISTEN": listen,
         "PUBLISH_ROOT": str(publish_root or settings.PODCAST_PUBLISH_ROOT),
