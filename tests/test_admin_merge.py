@@ -146,6 +146,17 @@ def test_the_snapshot_reads_back_what_it_wrote(real):
     assert snapshot.decode("not a snapshot") is None
 
 
+def test_a_page_opened_before_the_snapshot_was_zlib_still_merges(real):
+    import base64
+    import bz2
+    import zlib
+
+    items = load_items(real)
+    packed = base64.urlsafe_b64decode(snapshot.encode("token", {"title": real.title}, items))
+    older = base64.urlsafe_b64encode(bz2.compress(zlib.decompress(packed))).decode()
+    assert snapshot.decode(older).values == stored(real)
+
+
 # --- two editors in the admin ---------------------------------------------------------------------------
 
 
