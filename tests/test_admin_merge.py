@@ -146,7 +146,7 @@ def test_the_snapshot_reads_back_what_it_wrote(real):
     assert snapshot.decode("not a snapshot") is None
 
 
-def test_a_page_opened_before_the_snapshot_was_zlib_still_merges(real):
+def test_a_page_opened_with_the_earlier_bzip2_snapshot_still_reads_back(real):
     import base64
     import bz2
     import zlib
