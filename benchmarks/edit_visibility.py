@@ -50,6 +50,7 @@ from loadtest import (
     parse_wrk,
     progress,
     serve_env,
+    server_env,
 )
 from scratch import unique_name
 
@@ -192,17 +193,7 @@ def start(name, goal, env, port, tmp, timeout):
 
 
 def run(args, scratch, tmp):
-    base = {
-        **os.environ,
-        "DATABASE_URL": scratch.database_url,
-        "MEDIA_ROOT": str(tmp / "media"),
-        "STATIC_ROOT": str(tmp / "static"),
-        "DEBUG": "0",
-        "SECRET_KEY": os.environ.get("SECRET_KEY") or secrets.token_urlsafe(50),
-        "DJANGO_SETTINGS_MODULE": "podcast.settings",
-    }
-    for name in ("PODCAST_CORPUS", "PUBLISH_ROOT", "PUBLISH_STORAGE"):
-        base.pop(name, None)
+    base = server_env(scratch, tmp)
     scratch.create()
     manage(base, "migrate", "--no-input", "--verbosity", "0")
     manage(base, "import_podcast", str(args.corpus))

@@ -357,6 +357,23 @@ http {{
     return config
 
 
+def server_env(scratch, tmp):
+    """The environment every server of a benchmark starts with: the scratch database, media and
+    static files in ``tmp``, production settings; none of the caller's corpus or publishing."""
+    env = {
+        **os.environ,
+        "DATABASE_URL": scratch.database_url,
+        "MEDIA_ROOT": str(tmp / "media"),
+        "STATIC_ROOT": str(tmp / "static"),
+        "DEBUG": "0",
+        "SECRET_KEY": os.environ.get("SECRET_KEY") or secrets.token_urlsafe(50),
+        "DJANGO_SETTINGS_MODULE": "podcast.settings",
+    }
+    for name in ("PODCAST_CORPUS", "PUBLISH_ROOT", "PUBLISH_STORAGE"):
+        env.pop(name, None)
+    return env
+
+
 # --- wrk --------------------------------------------------------------------------------------
 
 _UNITS = {"us": 1e-3, "ms": 1.0, "s": 1e3, "m": 60e3, "h": 3600e3}
@@ -701,16 +718,7 @@ def main():
     tmp = Path(tempfile.mkdtemp(prefix="loadtest-"))
     redis_prefix = f"loadtest-{os.getpid()}-{secrets.token_hex(4)}"
     test = LoadTest(args)
-    base = {
-        **os.environ,
-        "DATABASE_URL": scratch.database_url,
-        "MEDIA_ROOT": str(tmp / "media"),
-        "STATIC_ROOT": str(tmp / "static"),
-        "DEBUG": "0",
-        "SECRET_KEY": os.environ.get("SECRET_KEY") or secrets.token_urlsafe(50),
-        "DJANGO_SETTINGS_MODULE": "podcast.settings",
-    }
-    base.pop("PODCAST_CORPUS", None)
+    base = server_env(scratch, tmp)
     started = time.monotonic()
     load_start = os.getloadavg()
     exit_code = 0
