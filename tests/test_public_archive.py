@@ -15,37 +15,21 @@ from django.test.utils import CaptureQueriesContext
 from episodes import views
 from episodes.models import Episode, Guest
 from episodes.transcripts import FORMATS, Transcript
-from tests.conftest import SNAPSHOTS
 from tests.pages import (
     MAX_EPISODE_QUERIES,
     Page,
-    clear_archive,
     get_all_pages,
     get_page,
     largest_episode,
-    load_snapshot,
 )
 from tests.renderings import PODCAST_NS, SITEMAP_NS, check_rendering, check_vtt
 
-
-def _media(tmp_path_factory, snapshot):
-    return tmp_path_factory.getbasetemp() / f"media-{snapshot}"
+pytest_plugins = ["tests.snapshot_fixtures"]  # the snapshot imported once for this module
 
 
 @pytest.fixture(autouse=True)
-def media_root(archive, tmp_path_factory, settings):
-    """The pages serve the images the snapshot's import brought, so they show them."""
-    settings.MEDIA_ROOT = _media(tmp_path_factory, archive)
-    return settings.MEDIA_ROOT
-
-
-@pytest.fixture(scope="module", params=SNAPSHOTS)
-def archive(request, django_db_setup, django_db_blocker, tmp_path_factory):
-    with django_db_blocker.unblock():
-        load_snapshot(request.param, _media(tmp_path_factory, request.param))
-    yield request.param
-    with django_db_blocker.unblock():
-        clear_archive()
+def media_root(archive_media):
+    return archive_media
 
 
 @pytest.mark.corpus

@@ -21,8 +21,9 @@ from episodes.models import Episode, Guest
 from episodes.templatetags.podcast import talk_time
 from episodes.timecodes import parse_duration
 from episodes.transcripts import Transcript
-from tests.conftest import SNAPSHOTS
-from tests.pages import clear_archive, get_all_pages, get_page, largest_episode, load_snapshot
+from tests.pages import get_all_pages, get_page, largest_episode
+
+pytest_plugins = ["tests.snapshot_fixtures"]  # the snapshot imported once for this module
 
 HOST, HOST_NAME = "alexeygrigorev", "Alexey Grigorev"
 SPEAKER = re.compile(r'<(a|span) class="speaker"(?: href="([^"]*)")?>([^<]*)</\1>')
@@ -30,22 +31,8 @@ EPISODE_LINK = re.compile(r"/podcast/([^/]+)/")
 TABLE = re.compile(r'<section class="speaking".*?</section>', re.DOTALL)
 
 
-def _media(tmp_path_factory, snapshot):
-    return tmp_path_factory.getbasetemp() / f"speakers-media-{snapshot}"
-
-
-@pytest.fixture(scope="module", params=SNAPSHOTS)
-def archive(request, django_db_setup, django_db_blocker, tmp_path_factory):
-    with django_db_blocker.unblock():
-        load_snapshot(request.param, _media(tmp_path_factory, request.param))
-    yield request.param
-    with django_db_blocker.unblock():
-        clear_archive()
-
-
 @pytest.fixture(autouse=True)
-def setup(archive, tmp_path_factory, settings):
-    settings.MEDIA_ROOT = _media(tmp_path_factory, archive)
+def setup(archive_media, settings):
     settings.PODCAST_HOSTS = [HOST]
 
 
