@@ -1,6 +1,9 @@
 """A snapshot of the real archive imported once per test module, for the tests that read its
-pages: ``archive`` is the snapshot's name; ``archive_media`` points MEDIA_ROOT at the images its
-import brought, so that the pages show them."""
+pages: ``imported_snapshot`` is the snapshot's name; ``snapshot_media`` points MEDIA_ROOT at the
+images its import brought, so that the pages show them.
+
+A module loads these through ``pytest_plugins``, which registers them for the whole session: their
+names must not be the names of another plugin's fixtures (``tests/test_fixture_names.py``)."""
 
 import pytest
 
@@ -13,7 +16,7 @@ def _media(tmp_path_factory, module, snapshot):
 
 
 @pytest.fixture(scope="module", params=SNAPSHOTS)
-def archive(request, django_db_setup, django_db_blocker, tmp_path_factory):
+def imported_snapshot(request, django_db_setup, django_db_blocker, tmp_path_factory):
     with django_db_blocker.unblock():
         load_snapshot(request.param, _media(tmp_path_factory, request.module.__name__, request.param))
     yield request.param
@@ -22,6 +25,6 @@ def archive(request, django_db_setup, django_db_blocker, tmp_path_factory):
 
 
 @pytest.fixture
-def archive_media(archive, request, tmp_path_factory, settings):
-    settings.MEDIA_ROOT = _media(tmp_path_factory, request.module.__name__, archive)
+def snapshot_media(imported_snapshot, request, tmp_path_factory, settings):
+    settings.MEDIA_ROOT = _media(tmp_path_factory, request.module.__name__, imported_snapshot)
     return settings.MEDIA_ROOT

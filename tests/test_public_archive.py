@@ -28,13 +28,13 @@ pytest_plugins = ["tests.snapshot_fixtures"]  # the snapshot imported once for t
 
 
 @pytest.fixture(autouse=True)
-def media_root(archive_media):
-    return archive_media
+def media_root(snapshot_media):
+    return snapshot_media
 
 
 @pytest.mark.corpus
 @pytest.mark.django_db
-def test_every_published_episode_page_is_complete(archive, client):
+def test_every_published_episode_page_is_complete(imported_snapshot, client):
     episodes = Episode.objects.published().with_transcript().prefetch_related("appearances__guest", "links")
     assert episodes.exists()
     for episode in episodes:
@@ -89,7 +89,7 @@ def test_every_published_episode_page_is_complete(archive, client):
 
 @pytest.mark.corpus
 @pytest.mark.django_db
-def test_old_addresses_answer(archive, client):
+def test_old_addresses_answer(imported_snapshot, client):
     response = client.get("/podcast.html")
     assert response.status_code == 301
     assert response["Location"] == "/podcast/"
@@ -106,7 +106,7 @@ def test_old_addresses_answer(archive, client):
 
 @pytest.mark.corpus
 @pytest.mark.django_db
-def test_episode_list_groups_every_published_episode_by_season(archive, client):
+def test_episode_list_groups_every_published_episode_by_season(imported_snapshot, client):
     pages = get_all_pages(client, "/podcast/")
     published = list(Episode.objects.published().values_list("slug", "title", "season"))
     assert len(pages) == -(-len(published) // views.EPISODES_PER_PAGE)
@@ -133,7 +133,7 @@ def test_episode_list_groups_every_published_episode_by_season(archive, client):
 
 @pytest.mark.corpus
 @pytest.mark.django_db
-def test_people_lists_everyone_who_appeared_with_their_episode_count(archive, client):
+def test_people_lists_everyone_who_appeared_with_their_episode_count(imported_snapshot, client):
     pages = get_all_pages(client, "/people/")
     counts = dict(
         Guest.objects.annotate(n=Count("appearances", filter=Q(appearances__episode__is_published=True)))
@@ -152,7 +152,7 @@ def test_people_lists_everyone_who_appeared_with_their_episode_count(archive, cl
 
 @pytest.mark.corpus
 @pytest.mark.django_db
-def test_person_pages_show_profile_and_episodes(archive, client):
+def test_person_pages_show_profile_and_episodes(imported_snapshot, client):
     for guest in Guest.objects.annotate(n=Count("appearances")).filter(n__gt=0)[:80]:
         page = get_page(client, guest.get_absolute_url())
         assert guest.title in page.text
@@ -171,7 +171,7 @@ def test_person_pages_show_profile_and_episodes(archive, client):
 
 @pytest.mark.corpus
 @pytest.mark.django_db
-def test_largest_episode_page_takes_a_fixed_number_of_queries(archive, client, django_assert_max_num_queries):
+def test_largest_episode_page_takes_a_fixed_number_of_queries(imported_snapshot, client, django_assert_max_num_queries):
     big = largest_episode()
     small = Episode.objects.published().annotate(n=Count("lines")).order_by("n", "id").first()
     counts = []
@@ -186,10 +186,10 @@ def test_largest_episode_page_takes_a_fixed_number_of_queries(archive, client, d
 
 @pytest.mark.corpus
 @pytest.mark.django_db
-def test_drafts_are_private_but_staff_preview_them(archive, client, django_user_model):
+def test_drafts_are_private_but_staff_preview_them(imported_snapshot, client, django_user_model):
     drafts = list(Episode.objects.filter(is_published=False))
     if not drafts:
-        pytest.skip(f"{archive} has no draft that imports")
+        pytest.skip(f"{imported_snapshot} has no draft that imports")
     for draft in drafts:
         assert client.get(draft.get_absolute_url()).status_code == 404
         assert client.get(draft.get_absolute_url() + "transcript.txt").status_code == 404
@@ -204,7 +204,7 @@ def test_drafts_are_private_but_staff_preview_them(archive, client, django_user_
 
 @pytest.mark.corpus
 @pytest.mark.django_db
-def test_home_shows_the_latest_episodes(archive, client):
+def test_home_shows_the_latest_episodes(imported_snapshot, client):
     page = get_page(client, "/")
     latest = Episode.objects.published().newest_first().first()
     assert latest.get_absolute_url() in page.hrefs()
@@ -213,7 +213,7 @@ def test_home_shows_the_latest_episodes(archive, client):
 
 @pytest.mark.corpus
 @pytest.mark.django_db
-def test_every_transcript_rendering_of_every_episode_validates(archive):
+def test_every_transcript_rendering_of_every_episode_validates(imported_snapshot):
     episodes = Episode.objects.published().defer("source").with_transcript()
     offered = {rendering.filename: 0 for rendering in FORMATS}
     for episode in episodes:
@@ -231,7 +231,7 @@ def test_every_transcript_rendering_of_every_episode_validates(archive):
 
 @pytest.mark.corpus
 @pytest.mark.django_db
-def test_largest_episode_files_over_http(archive, client):
+def test_largest_episode_files_over_http(imported_snapshot, client):
     episode = largest_episode()
     base = episode.get_absolute_url()
     page = get_page(client, base)
@@ -252,7 +252,7 @@ def test_largest_episode_files_over_http(archive, client):
 
 @pytest.mark.corpus
 @pytest.mark.django_db
-def test_feed_lists_every_published_episode(archive, client, django_assert_max_num_queries):
+def test_feed_lists_every_published_episode(imported_snapshot, client, django_assert_max_num_queries):
     with django_assert_max_num_queries(4):
         response = client.get("/podcast/episodes.xml")
     root = ET.fromstring(response.content)
@@ -280,7 +280,7 @@ def test_feed_lists_every_published_episode(archive, client, django_assert_max_n
 
 @pytest.mark.corpus
 @pytest.mark.django_db
-def test_sitemap_lists_every_published_episode(archive, client):
+def test_sitemap_lists_every_published_episode(imported_snapshot, client):
     root = ET.fromstring(client.get("/sitemap.xml").content)
     locations = {loc.text for loc in root.iter(f"{SITEMAP_NS}loc")}
     for episode in Episode.objects.only("slug", "is_published"):
@@ -289,7 +289,7 @@ def test_sitemap_lists_every_published_episode(archive, client):
 
 @pytest.mark.corpus
 @pytest.mark.django_db
-def test_search_finds_a_real_line_and_links_to_it(archive, client):
+def test_search_finds_a_real_line_and_links_to_it(imported_snapshot, client):
     episode = largest_episode()
     line = max(episode.lines.exclude(sec=None), key=lambda line: len(set(line.text.split())))
     words = sorted((w.strip(".,?!\"'’“”()") for w in line.text.split()), key=len, reverse=True)[:3]

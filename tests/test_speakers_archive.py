@@ -32,7 +32,7 @@ TABLE = re.compile(r'<section class="speaking".*?</section>', re.DOTALL)
 
 
 @pytest.fixture(autouse=True)
-def setup(archive_media, settings):
+def setup(snapshot_media, settings):
     settings.PODCAST_HOSTS = [HOST]
 
 
@@ -67,7 +67,7 @@ def _lines(episode):
 
 @pytest.mark.corpus
 @pytest.mark.django_db
-def test_speaker_names_link_to_the_guest_of_that_first_name_or_the_host(archive, client):
+def test_speaker_names_link_to_the_guest_of_that_first_name_or_the_host(imported_snapshot, client):
     linked, plain = set(), set()
     for episode in _episodes():
         lines = [line for line in _lines(episode) if _name(line.speaker)]
@@ -94,7 +94,7 @@ def test_speaker_names_link_to_the_guest_of_that_first_name_or_the_host(archive,
 
 @pytest.mark.corpus
 @pytest.mark.django_db
-def test_each_guest_is_shown_with_a_short_bio(archive, client):
+def test_each_guest_is_shown_with_a_short_bio(imported_snapshot, client):
     shown = 0
     for episode in Episode.objects.published().prefetch_related("appearances__guest")[:60]:
         page = get_page(client, episode.get_absolute_url())
@@ -113,7 +113,7 @@ def test_each_guest_is_shown_with_a_short_bio(archive, client):
 
 @pytest.mark.corpus
 @pytest.mark.django_db
-def test_a_guest_without_a_short_bio_is_shown_with_the_first_words_of_the_biography(archive, client):
+def test_a_guest_without_a_short_bio_is_shown_with_the_first_words_of_the_biography(imported_snapshot, client):
     # Her file has no bio_short, and a biography of 56 words in one paragraph of plain text.
     episode = Episode.objects.published().filter(appearances__guest__short="aaishamuhammad").first()
     page = get_page(client, episode.get_absolute_url())
@@ -157,7 +157,7 @@ def _fully_timed_talk(episode):
 
 @pytest.mark.corpus
 @pytest.mark.django_db
-def test_statistics_add_up(archive, client):
+def test_statistics_add_up(imported_snapshot, client):
     checked = fully_timed = 0
     for episode in _episodes():
         lines = _lines(episode)
@@ -213,7 +213,7 @@ def _listed_on(client, url):
 
 @pytest.mark.corpus
 @pytest.mark.django_db
-def test_host_page_lists_every_episode_he_hosts_with_his_time_on_air(archive, client):
+def test_host_page_lists_every_episode_he_hosts_with_his_time_on_air(imported_snapshot, client):
     speaks, listed = _host_episodes()
     pages, shown = _listed_on(client, f"/people/{HOST}/")
     assert shown == speaks | listed
@@ -234,7 +234,7 @@ def test_host_page_lists_every_episode_he_hosts_with_his_time_on_air(archive, cl
 
 @pytest.mark.corpus
 @pytest.mark.django_db
-def test_a_guest_page_lists_every_episode_they_appear_in(archive, client):
+def test_a_guest_page_lists_every_episode_they_appear_in(imported_snapshot, client):
     guests = Guest.objects.on_air().exclude(short=HOST).order_by("short")
     for guest in guests[:: max(1, guests.count() // 40)]:
         expected = set(Episode.objects.published().filter(appearances__guest=guest).values_list("id", flat=True))
@@ -246,7 +246,7 @@ def test_a_guest_page_lists_every_episode_they_appear_in(archive, client):
 
 @pytest.mark.corpus
 @pytest.mark.django_db
-def test_person_pages_take_a_fixed_number_of_queries(archive, client):
+def test_person_pages_take_a_fixed_number_of_queries(imported_snapshot, client):
     guest = Guest.objects.on_air().exclude(short=HOST).order_by("short").first()
     counts = []
     for url in (f"/people/{HOST}/", guest.get_absolute_url()):
@@ -262,7 +262,7 @@ def test_person_pages_take_a_fixed_number_of_queries(archive, client):
 
 @pytest.mark.corpus
 @pytest.mark.django_db
-def test_the_largest_episode_names_its_speakers_with_their_share(archive, client):
+def test_the_largest_episode_names_its_speakers_with_their_share(imported_snapshot, client):
     episode = largest_episode()
     page = get_page(client, episode.get_absolute_url())
     table = TABLE.search(page.raw).group(0)
