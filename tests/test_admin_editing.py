@@ -124,6 +124,26 @@ def test_one_line_correction_writes_that_row_only(editor_client, archive):
     assert text == episode.source.replace("- line: I started in physics.", "- line: I started in chemistry.")
 
 
+HOSTILE = "\"><script>alert(1)</script><b a='x'>&amp; é"
+
+
+def test_hostile_text_speaker_and_title_come_back_as_typed_never_as_markup(editor_client, archive):
+    episode = archive["first"]
+    line = TranscriptLine.objects.get(episode=episode, text="I started in physics.")
+    TranscriptLine.objects.filter(pk=line.pk).update(text=HOSTILE, speaker=HOSTILE, time=HOSTILE)
+    section = Section.objects.get(episode=episode, title="Background")
+    Section.objects.filter(pk=section.pk).update(title=HOSTILE)
+    response = editor_client.get(change_url(episode))
+    page = response.content.decode()
+    assert "<script>alert(1)" not in page
+    data = change_form_data(response)
+    row = row_index(data, "line", line.pk)
+    assert data[f"transcript-{row}-text"] == HOSTILE
+    assert data[f"transcript-{row}-speaker"] == HOSTILE
+    assert data[f"transcript-{row}-time"] == HOSTILE
+    assert data[f"transcript-{row_index(data, 'header', section.pk)}-text"] == HOSTILE
+
+
 def test_time_sets_second_and_second_sets_time(editor_client, archive):
     episode = archive["first"]
     first = TranscriptLine.objects.get(episode=episode, text="Tell us about yourself.")

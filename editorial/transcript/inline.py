@@ -4,10 +4,12 @@ with the page's other formsets, saves it in the page's transaction (``save_forms
 it in the page's context (``inline_admin_formsets``), where ``context`` finds it."""
 
 from django.contrib import admin
+from django.utils.safestring import mark_safe
 
 from episodes.models import TranscriptLine
 
 from .. import speakers
+from .display import html
 from .formset import TranscriptFormSet, TranscriptFormSetFactory
 
 
@@ -44,9 +46,10 @@ def context(transcript, can_edit):
         "transcript_prefix": transcript.prefix,
         "transcript_management_form": transcript.display_management_form(rows),
         "transcript_errors": transcript.non_form_errors() if transcript.is_bound else "",
-        "transcript_empty_line": transcript.empty_line,
-        "transcript_empty_header": transcript.empty_header,
+        "transcript_empty_line": html(transcript.empty_line),
+        "transcript_empty_header": html(transcript.empty_header),
         "transcript_rows": rows,
+        "transcript_rows_html": mark_safe("".join(html(row) for row in rows)),
         "transcript_problems": [(row, problem) for row in rows for problem in row.problems],
         "transcript_line_count": sum(1 for row in rows if not row.is_header),
         "transcript_section_count": sum(1 for row in rows if row.is_header),
