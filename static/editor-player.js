@@ -3,7 +3,8 @@
    dock) play, pause, skip, stamp the player's time on a line, move between lines, split a line
    and merge two. It works through the editor's own fields and row tools (transcript.js): a
    stamped time is typed into the line's second, a split line is a row added with the editor's
-   "+ line", a merged one is the next row marked for deletion. Without it the editor is as it was. */
+   "+ line" (its time guessed from where the text splits), a merged one is the next row marked
+   for deletion. Without it the editor is as it was. */
 (function () {
   "use strict";
 
@@ -108,14 +109,28 @@
       return minutes ? `${Math.floor(s / 60)}:${String(s % 60).padStart(2, "0")}` : window.EmbedPlayer.clock(s);
     }
 
-    function stamp(row) {
-      const s = Math.floor(player.time);
+    function setSecond(row, s) {
       const sec = row.querySelector(".t-sec"), time = row.querySelector(".t-time");
       sec.value = String(s);
       fire(sec); // the editor writes the time from the second, and marks the row changed
       time.value = written(s, row);
       fire(time);
-      say(`Stamped ${time.value}.`);
+      return time.value;
+    }
+
+    function stamp(row) {
+      say(`Stamped ${setSecond(row, Math.floor(player.time))}.`);
+    }
+
+    // Where the second half of a split line starts: between the line's second and the next timed
+    // line's, in proportion to the text before the cursor; null when either time is missing.
+    function splitSecond(row, created, before, after) {
+      const start = secondOf(row);
+      const rows = lineRows();
+      const next = rows.slice(rows.indexOf(created) + 1).find((r) => secondOf(r) !== null);
+      const end = next ? secondOf(next) : null;
+      if (start === null || end === null || end < start) return null;
+      return start + Math.floor(((end - start) * before.length) / (before.length + after.length));
     }
 
     function moveTo(row, by, from) {
@@ -147,9 +162,15 @@
       const rest = created.querySelector(".t-text");
       rest.value = after;
       fire(rest);
+      const s = splitSecond(row, created, before, after);
+      const shown = s === null ? null : setSecond(created, s);
       rest.focus();
       rest.setSelectionRange(0, 0);
-      say("Line split: the new line has no time yet (Alt+T stamps it).");
+      say(
+        shown === null
+          ? "Line split: the new line has no time yet (Alt+T stamps the player's)."
+          : `Line split: the new line starts at ${shown}, guessed from where the text splits (Alt+T stamps the player's time).`
+      );
     }
 
     function merge(row, text) {

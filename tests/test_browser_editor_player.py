@@ -6,6 +6,7 @@ what they did is what the save stores."""
 import pytest
 
 from episodes.timecodes import format_seconds as clock
+from episodes.timecodes import parse_time
 from tests.accessibility import axe_script, axe_summary, axe_violations
 from tests.editor_desk import (
     caret,
@@ -90,6 +91,11 @@ def test_split_at_the_cursor_makes_a_new_line_after_it_with_the_rest(browser, de
         assert lines[at].text == first
         assert (lines[at + 1].text, lines[at + 1].speaker) == (rest, line.speaker)
         assert lines[at + 2].pk == after.pk
+        # Its time is guessed between the line's and the next timed line's, by where the text split.
+        end = next(stored.sec for stored in lines[at + 2 :] if stored.sec is not None)
+        guess = line.sec + (end - line.sec) * len(first) // (len(first) + len(rest))
+        assert lines[at + 1].sec == guess
+        assert parse_time(lines[at + 1].time) == guess
         assert len(lines) == count + 1
         checked_clean(page)
     finally:
