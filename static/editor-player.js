@@ -22,15 +22,20 @@
     KeyM: "merge",
   };
   const ROW_ACTIONS = new Set(["playLine", "stamp", "next", "previous", "split", "merge"]);
+  const EDITS = new Set(["stamp", "split", "merge"]);
 
   function setup() {
-    const editor = document.querySelector(".transcript-editor:not(.t-readonly)");
+    const editor = document.querySelector(".transcript-editor");
     const template = document.getElementById("ep-player");
     if (!editor || !template || !window.EmbedPlayer) return;
+    // Someone who may only view the episode hears it along with its lines, and edits nothing.
+    const viewOnly = editor.classList.contains("t-readonly");
     const body = editor.querySelector("#t-rows");
+    const dock = template.content.cloneNode(true);
+    if (viewOnly) dock.querySelectorAll(".ep-edit").forEach((item) => item.remove());
     // The dock goes in beside the rows; the rows stay where they are, and so does the focus the
     // page opened with (a save reopens the page at the line being edited).
-    editor.querySelector(".t-grid").before(template.content.cloneNode(true));
+    editor.querySelector(".t-grid").before(dock);
     editor.classList.add("ep-has-player");
     // On a narrow screen the dock sits above the rows: the list of shortcuts starts folded.
     if (window.matchMedia("(max-width: 1100px)").matches) editor.querySelector(".ep-keys").open = false;
@@ -207,6 +212,7 @@
       const field = document.activeElement;
       const row = field && field.closest ? field.closest(".t-row.t-line") : null;
       e.preventDefault();
+      if (viewOnly && EDITS.has(action)) return say("This page is view only: the lines cannot be changed here.");
       if (ROW_ACTIONS.has(action) && !(row && body.contains(row))) return say("Put the cursor in a line first.");
       actions[action](row, field);
     });
@@ -222,12 +228,17 @@
       const s = link && !silent && secondOf(link.closest(".t-row"));
       if (typeof s === "number") link.title = `Play from ${window.EmbedPlayer.clock(s)} here`;
     });
+    playButton.addEventListener("click", () => actions.toggle());
+    if (pauses) watchTyping(body, pauses, player);
+    show();
+  }
+
+  // "Typing pauses playback", an option the browser remembers.
+  function watchTyping(body, pauses, player) {
     body.addEventListener("input", (e) => {
       // Only the editor's own typing: the fields this script fills send events too.
       if (e.isTrusted && pauses.checked && player.playing()) player.command("pauseVideo");
     });
-    playButton.addEventListener("click", () => actions.toggle());
-
     try {
       pauses.checked = localStorage.getItem(TYPING_PAUSES) === "1";
     } catch (e) {
@@ -240,7 +251,6 @@
         // as above
       }
     });
-    show();
   }
 
   document.addEventListener("DOMContentLoaded", setup);

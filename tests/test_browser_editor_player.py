@@ -247,3 +247,34 @@ def test_merge_never_joins_a_line_with_the_next_section(browser, desk):
         assert not row_of(page, first_of_next).locator("input[name$='-DELETE']").is_checked()
     finally:
         context.close()
+
+
+def test_someone_who_may_only_view_hears_the_lines_and_changes_none(browser, viewer_desk):
+    episode = largest()
+    line, after = middle_line(episode)
+    context, page, frame = open_editor(browser, viewer_desk, episode)
+    try:
+        assert page.locator("#ep-shortcuts").is_visible()
+        assert "stamp" not in page.inner_text("#ep-shortcuts")
+        assert page.locator("#ep-typing-pauses").count() == 0
+        assert page.locator("input[name=_continue]").count() == 0  # view only indeed
+        row_of(page, line).locator("a.t-play").click()
+        wait_for_command(frame, "playVideo")
+        assert ("seekTo", [line.sec, True]) in commands(frame)
+        page.wait_for_function(
+            "(id) => document.querySelector('.t-row.t-now input[name$=\"-id\"]').value === id", arg=str(line.pk)
+        )
+        text = row_of(page, line).locator("textarea.t-text")
+        text.focus()
+        for key in ("t", "Enter", "m"):
+            shortcut(page, key)
+        assert "view only" in page.inner_text("#ep-status")
+        assert text.input_value().strip() == line.text.strip()
+        assert row_of(page, line).locator("input.t-sec").input_value() == str(line.sec)
+        assert not row_of(page, after).locator("input[name$='-DELETE']").is_checked()
+        assert page.locator("div.t-line").count() == sum(
+            1 for stored in stored_lines(episode) if stored.text is not None
+        )
+        checked_clean(page)
+    finally:
+        context.close()
