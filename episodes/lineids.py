@@ -5,7 +5,8 @@ leaves it its uid.
 The files have no key for it. An import makes each line's uid from its content (text, speaker,
 second, and how many equal lines came before it), so importing the same archive into an empty
 database gives every line the uid it had; importing a changed file over an episode carries each
-line's uid over to the line it became (``carry``). A line an editor adds gets a new one.
+line's uid over to the line it became (``carry``). A line an editor adds gets a new one; one
+that another editor deleted and this one kept (a merge's choice) comes back with its own.
 """
 
 import hashlib
@@ -19,6 +20,10 @@ LENGTH = 8
 
 def new_uid():
     return "".join(secrets.choice(ALPHABET) for _ in range(LENGTH))
+
+
+def well_formed(uid):
+    return len(uid) == LENGTH and not set(uid) - set(ALPHABET)
 
 
 # Each byte of a digest picks a letter (a byte's 256 values over 24 letters: near enough even).

@@ -216,6 +216,27 @@ def test_insert_delete_move_and_new_section(editor_client, archive):
     assert TranscriptLine.objects.get(episode=episode, text="A new line.").sec == 5
 
 
+@pytest.mark.parametrize("posted", ["taken", "Not-A-Uid", "abc"])
+def test_a_new_line_never_takes_a_uid_it_cannot_have(editor_client, archive, posted):
+    episode = archive["first"]
+    data = change_form_data(editor_client.get(change_url(episode)))
+    welcome = TranscriptLine.objects.get(episode=episode, text="Welcome to the show.")
+    total = int(data["transcript-TOTAL_FORMS"])
+    data.update(
+        {
+            f"transcript-{total}-kind": "line",
+            f"transcript-{total}-order": "0.5",
+            f"transcript-{total}-text": "A new line.",
+            f"transcript-{total}-uid": welcome.uid if posted == "taken" else posted,
+            "transcript-TOTAL_FORMS": str(total + 1),
+        }
+    )
+    assert save(editor_client, episode, data).status_code == 302
+    uids = list(TranscriptLine.objects.filter(episode=episode).values_list("uid", flat=True))
+    assert len(set(uids)) == len(uids)
+    assert TranscriptLine.objects.get(episode=episode, text="A new line.").uid not in (welcome.uid, posted)
+
+
 def test_blank_inserted_rows_are_ignored(editor_client, archive):
     episode = archive["first"]
     count = TranscriptLine.objects.filter(episode=episode).count()

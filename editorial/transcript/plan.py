@@ -27,12 +27,18 @@ def plan(formset):
     result = Plan()
     kept = _kept(formset, result)
     positions = assign_positions([item.obj.position if item else None for _, _, _, item in kept])
+    taken = {item.obj.uid for item in formset.items if item.kind == LINE}
     for position, (_, _, data, item) in zip(positions, kept):
         if data is None:
             _moved(result, item, position)
         elif item is None:
-            model = MODELS[data["kind"]]
-            result.created[data["kind"]].append(model(episode=formset.episode, position=position, **values(data)))
+            created = MODELS[data["kind"]](episode=formset.episode, position=position, **values(data))
+            if data["kind"] == LINE:
+                # A line brought back keeps the uid it had, and so its links, unless it is taken.
+                if data.get("uid") and data["uid"] not in taken:
+                    created.uid = data["uid"]
+                taken.add(created.uid)
+            result.created[data["kind"]].append(created)
         else:
             _edited(result, item, position, values(data))
     return result

@@ -11,7 +11,7 @@ from .items import HEADER, LINE, posted_kind
 from .merge import MINE, merge, translate_order
 from .snapshot import item_key, item_values, sent_values
 
-ROW_FIELDS = ("kind", "id", "order", "text", "speaker", "time", "sec", "DELETE")
+ROW_FIELDS = ("kind", "id", "order", "text", "speaker", "time", "sec", "DELETE", "uid")
 CHOICE = "merge-"  # a conflict's choice is posted as merge-<key>: mine or theirs
 
 
@@ -134,7 +134,10 @@ def _place(result, now, key, value, row, side, base, index_of):
     else:
         out.update(zip(("text", "speaker", "time", "sec"), value))
     if item is None:
+        # Deleted by them, kept here: the line comes back as it was, with its uid.
         out["order"] = str(translate_order(_order(row, index_of[key]), base.order, now.order))
+        if kind == LINE:
+            out["uid"] = key.removeprefix("l:")
     result.rows.insert(0, out) if item is not None else result.rows.append(out)
 
 

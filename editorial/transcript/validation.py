@@ -3,6 +3,7 @@ the same thing."""
 
 from django import forms
 
+from episodes import lineids
 from episodes.models import TranscriptLine
 from episodes.timecodes import format_seconds, parse_time
 
@@ -32,6 +33,8 @@ class TranscriptItemForm(forms.Form):
             required=False, strip=False, max_length=TranscriptLine._meta.get_field("time").max_length
         ),
         "sec": forms.IntegerField(label="second", required=False, min_value=0, max_value=2_000_000_000),
+        # A line brought back: the uid it had (a merge sends it, the page never does).
+        "uid": forms.CharField(required=False, widget=forms.HiddenInput),
     }
 
     def __init__(self, *args, **kwargs):
@@ -41,6 +44,10 @@ class TranscriptItemForm(forms.Form):
     def clean_text(self):
         # Browsers send a textarea's line breaks as CRLF; stored text has LF.
         return self.cleaned_data["text"].replace("\r\n", "\n")
+
+    def clean_uid(self):
+        uid = self.cleaned_data["uid"]
+        return uid if lineids.well_formed(uid) else ""
 
     def clean(self):
         cleaned = super().clean()
