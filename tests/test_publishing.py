@@ -13,6 +13,7 @@ from episodes import publishing, views
 from episodes.caching import current_version
 from episodes.models import Episode, Guest
 from episodes.publishing.folder import Folder, UnsafeAddress, file_for
+from episodes.publishing.hooks import check_origin
 from episodes.publishing.pages import Snapshot, plan_all
 from tests import sites
 from tests.admin_pages import change_form_data, change_url
@@ -257,3 +258,28 @@ def test_find_and_replace_rewrites_the_transcripts_it_changed(
 def test_an_address_that_names_no_file_of_the_folder_is_not_published(address):
     with pytest.raises(UnsafeAddress):
         file_for(address)
+
+
+@pytest.mark.parametrize(
+    "origin, allowed, refused",
+    [
+        ("https://podcast.example.org", ["podcast.example.org"], False),
+        ("http://127.0.0.1:8000", ["localhost", "127.0.0.1"], False),
+        ("https://podcast.example.org", [".example.org"], False),
+        ("http://localhost", ["podcast.example.org"], True),  # PUBLISH_ORIGIN left as it comes
+        ("https://other.example.net:8443", ["podcast.example.org"], True),
+    ],
+)
+def test_a_publish_origin_the_site_would_refuse_stops_the_start(settings, tmp_path, origin, allowed, refused):
+    settings.PODCAST_PUBLISH_ROOT = str(tmp_path)
+    settings.PODCAST_PUBLISH_ORIGIN = origin
+    settings.ALLOWED_HOSTS = allowed
+    settings.DEBUG = False
+    found = [message.id for message in check_origin()]
+    assert found == (["episodes.E002"] if refused else [])
+
+
+def test_no_publish_folder_no_origin_to_check(settings):
+    settings.PODCAST_PUBLISH_ROOT = ""
+    settings.ALLOWED_HOSTS = []
+    assert check_origin() == []
