@@ -86,6 +86,9 @@ def test_a_published_page_comes_from_its_file_with_validators(nginx):
     assert "script-src 'self'" in answer.headers["Content-Security-Policy"]
     again = anonymous(url + "/podcast/first/", {"If-None-Match": answer.headers["ETag"]})
     assert again.status == 304
+    assert anonymous(url + "/").body == (public / "index.html").read_bytes()
+    packed = anonymous(url + "/podcast/first/", {"Accept-Encoding": "gzip"})
+    assert packed.body == (public / "podcast/first/index.html.gz").read_bytes()
 
 
 def test_a_client_that_takes_gzip_gets_the_published_gzip_copy(nginx):
