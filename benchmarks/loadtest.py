@@ -25,7 +25,11 @@ measured (imports, templates, database connections); in the warm sets that fills
 cache. Beside them nginx (Debian's) serves the episode page's saved HTML as a static file, the
 physical baseline of this machine: the episode page is measured ``--rounds`` times on the app and
 on nginx in turn, and the ratios are taken pair by pair, so that a machine busy for a while slows
-both alike.
+both alike. With the published set, a second nginx serves the saved page with the headers the
+published one goes out with (its security headers, Cache-Control, Vary): the same bytes on the
+wire, which tells the cost of serving from the publish folder apart from the cost of the headers'
+bytes (on loopback, a response a few bytes over a multiple of the 64 KiB segment takes one
+segment more, and about a third fewer of them go per second).
 
 Before each run one request checks the status; during it, the server's log is read for 5xx lines
 (Django logs every 5xx response; wrk only counts "non-2xx or 3xx"). Prints a table of req/s,
@@ -70,6 +74,7 @@ DEFAULT_SERVER = "postgres://postgres@127.0.0.1:5432"
 DEFAULT_REDIS = "redis://127.0.0.1:6379/14"
 WARM_P99_FLOOR_MS = 100.0
 PUBLISHED_RPS_FLOOR, PUBLISHED_P99_CEILING = 0.8, 2.0  # the published page against the saved copy
+LABELS = {"published-same-bytes": "episode published / nginx serving the copy with the published page's headers"}
 APT_COMMAND = ["apt-get", "install", "-y", "-qq", "wrk", "nginx-light"]
 NGINX = "/usr/sbin/nginx"
 TARGETS = ("episode", "index", "search", "feed")
@@ -221,6 +226,18 @@ def fetch(port, path, timeout=30):
         conn.close()
 
 
+def page_headers(port, path):
+    """The headers a page goes out with that nginx does not make for a file itself, in order."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        conn.request("GET", path, headers={"Host": f"127.0.0.1:{port}"})
+        response = conn.getresponse()
+        response.read()
+        return [(name, value) for name, value in response.getheaders() if name.lower() not in NGINX_MADE]
+    finally:
+        conn.close()
+
+
 def warm(port, path, requests, concurrency):
     """``requests`` GETs at ``concurrency``: statuses seen (None for a request that failed)."""
 
@@ -318,7 +335,20 @@ def tmp_runtime(base):
     return folder
 
 
-def write_nginx(folder, port, page):
+# The headers nginx makes itself for a file; a saved copy with the page's headers adds the others.
+NGINX_MADE = {
+    "server",
+    "date",
+    "content-type",
+    "content-length",
+    "last-modified",
+    "connection",
+    "etag",
+    "accept-ranges",
+}
+
+
+def write_nginx(folder, port, page, headers=()):
     www = folder / "www"
     www.mkdir(parents=True)
     (www / "episode.html").write_bytes(page)
@@ -329,6 +359,9 @@ def write_nginx(folder, port, page):
     for name in ("body", "proxy", "fastcgi", "uwsgi", "scgi"):
         (folder / name).mkdir()
     config = folder / "nginx.conf"
+    added = "\n".join(f'        add_header {name} "{value}" always;' for name, value in headers)
+    if headers:
+        added += "\n        charset utf-8;"  # text/html; charset=utf-8, as the page's
     config.write_text(
         f"""daemon off;
 worker_processes auto;
@@ -350,6 +383,7 @@ http {{
     server {{
         listen 127.0.0.1:{port};
         root {www};
+{added}
     }}
 }}
 """
@@ -435,6 +469,7 @@ class LoadTest:
         self.commands = {}
         self.page = None
         self.nginx = None  # (port, process, folder) once the page is saved
+        self.nginx_headers = None  # the same, serving it with the published page's headers
         self.pairs = []  # (mode, app run, nginx run): the episode page, measured in turn
 
     def measure(self, target, mode, port, path, server):
@@ -491,6 +526,12 @@ class LoadTest:
         )
         try:
             first = server.wait_for(port, paths["index"], timeout=self.args.start_timeout)
+            # Behind nginx the published index answers before gunicorn does: wait for the app too.
+            deadline = time.monotonic() + self.args.start_timeout
+            while published and server.wait_for(port, paths["search"], timeout=30) != 200:
+                if time.monotonic() > deadline:
+                    raise SystemExit(f"{server.name}: the app never answered {paths['search']} through nginx")
+                time.sleep(0.3)
             progress(f"  answering: {paths['index']} -> {first}")
             workers = self.workers()
             for target in TARGETS:
@@ -499,45 +540,55 @@ class LoadTest:
                     self.notes.append(f"{mode} {target}: warm-up statuses {statuses}")
             if self.nginx is None:
                 _, self.page = fetch(port, paths["episode"])
-                self.start_nginx(tmp)
+                self.nginx = self.start_nginx(tmp)
             for target in TARGETS:
                 if target != "episode":
                     self.measure(target, mode, port, paths[target], server)
                     continue
+                if published:
+                    self.nginx_headers = self.start_nginx(tmp, "nginx-headers", page_headers(port, paths[target]))
                 # The app and nginx in turn, so that a machine busy for a while slows both alike.
                 for _ in range(self.args.rounds):
                     app = self.measure(target, mode, port, paths[target], server)
                     static = self.measure("episode", "static", self.nginx[0], "/episode.html", None)
                     self.pairs.append((mode, app, static))
+                    if published:
+                        same = self.measure("episode", "static+headers", self.nginx_headers[0], "/episode.html", None)
+                        self.pairs.append(("published-same-bytes", app, same))
         finally:
             server.stop()
+            self.stop_nginx("nginx_headers")
         problems = [line for line in server.log_since(0).splitlines() if "Traceback" in line or "CRITICAL" in line]
         if problems:
             self.notes.append(f"{mode}: server log has {len(problems)} Traceback/CRITICAL lines, see {server.log_path}")
 
-    def start_nginx(self, tmp):
-        """nginx serving the saved episode page, kept running beside every app server."""
+    def start_nginx(self, tmp, name="nginx", headers=()):
+        """nginx serving the saved episode page (kept running beside every app server), with
+        ``headers`` added if given."""
         port = free_port()
-        folder = tmp / "nginx"
-        config = write_nginx(folder, port, self.page)
+        folder = tmp / name
+        config = write_nginx(folder, port, self.page, headers)
         command = [nginx_binary(), "-p", str(folder), "-e", str(folder / "error.log"), "-c", str(config)]
-        self.commands["nginx"] = " ".join(command)
+        self.commands[name] = " ".join(command)
         check = subprocess.run([*command, "-t"], check=False, capture_output=True, text=True)
         if check.returncode != 0:
             raise SystemExit(f"nginx -t failed:\n{check.stderr}")
-        progress(f"static: nginx on port {port} serving the saved episode page ({len(self.page):,} bytes)")
+        progress(
+            f"static: nginx on port {port} serving the saved episode page ({len(self.page):,} bytes)"
+            + (f" with {len(headers)} headers of the published page" if headers else "")
+        )
         server = Process("nginx", command, dict(os.environ), folder / "stdout.log", cwd=folder)
         status = server.wait_for(port, "/episode.html", timeout=30)
         if status != 200:
             server.stop(signal.SIGQUIT)
             raise SystemExit(f"nginx answers {status} for the saved page: see {folder / 'error.log'} (--keep keeps it)")
-        self.nginx = (port, server, folder)
+        return port, server, folder
 
-    def stop_nginx(self):
-        if self.nginx is None:
+    def stop_nginx(self, which="nginx"):
+        if getattr(self, which) is None:
             return
-        _, server, folder = self.nginx
-        self.nginx = None
+        _, server, folder = getattr(self, which)
+        setattr(self, which, None)
         server.stop(signal.SIGQUIT)
         errors = (folder / "error.log").read_text() if (folder / "error.log").exists() else ""
         fivexx = len(re.findall(r"\[(?:error|crit|alert|emerg)\]", errors))
@@ -607,7 +658,7 @@ def report(test):
         )
     lines.append("")
     ratios = {}
-    for mode in ("published", "warm-local", "warm-redis", "cold"):
+    for mode in ("published", "published-same-bytes", "warm-local", "warm-redis", "cold"):
         pairs = [(app, static) for m, app, static in test.pairs if m == mode and app["p99_ms"] and static["p99_ms"]]
         if not pairs:
             continue
@@ -615,7 +666,8 @@ def report(test):
         p99 = [app["p99_ms"] / static["p99_ms"] for app, static in pairs]
         ratios[mode] = {"rps": statistics.median(rps), "p99": statistics.median(p99), "pairs": len(pairs)}
         lines.append(
-            f"episode {mode} / nginx, {len(pairs)} runs each in turn: req/s ratio median {ratios[mode]['rps']:.3f} "
+            f"{LABELS.get(mode, f'episode {mode} / nginx')}, {len(pairs)} runs each in turn: "
+            f"req/s ratio median {ratios[mode]['rps']:.3f} "
             f"({', '.join(f'{r:.3f}' for r in rps)}); p99 ratio median {ratios[mode]['p99']:.1f}x "
             f"({', '.join(f'{r:.1f}' for r in p99)})"
         )
