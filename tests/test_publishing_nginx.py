@@ -99,6 +99,15 @@ def test_a_client_that_takes_gzip_gets_the_published_gzip_copy(nginx):
     assert answer.headers["Content-Type"].startswith("application/rss+xml")
 
 
+def test_a_published_transcript_goes_out_with_the_apps_headers(nginx, client):
+    url, public = nginx
+    answer = anonymous(url + "/podcast/first/transcript.vtt")
+    assert answer.body == (public / "podcast/first/transcript.vtt").read_bytes()
+    app = client.get("/podcast/first/transcript.vtt")
+    for name in ("Content-Type", "Content-Disposition", "Access-Control-Allow-Origin"):
+        assert answer.headers[name] == app[name], name
+
+
 def test_staff_with_a_session_get_the_app(nginx):
     url, _ = nginx
     assert anonymous(url + "/podcast/first/", {"Cookie": "sessionid=abc"}).body == FROM_APP

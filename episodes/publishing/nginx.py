@@ -75,9 +75,15 @@ def config(listen, app, run, publish_root=None, forwarded_proto="$scheme", acces
         response = renderer.response(path)
         locations.append(_location(f"= {path}", response["Content-Type"], _sent(response)))
     for rendering in FORMATS:
-        # The transcript files, which podcast players fetch from their own pages (CORS).
-        headers = {**page_headers, "Access-Control-Allow-Origin": "*"}
-        pattern = "~ ^/podcast/[^/]+/" + rendering.filename.replace(".", "\\.") + "$"
+        # The transcript files, which podcast players fetch from their own pages (CORS), saved
+        # under the episode's key as the app names them (views.transcript_file); a published
+        # file's key is a slug, which needs no cleaning for the header.
+        headers = {
+            **page_headers,
+            "Access-Control-Allow-Origin": "*",
+            "Content-Disposition": f'inline; filename="$key-{rendering.filename}"',
+        }
+        pattern = "~ ^/podcast/(?<key>[^/]+)/" + rendering.filename.replace(".", "\\.") + "$"
         locations.append(_location(pattern, rendering.content_type, headers))
     values = {
         "RUN": str(run),
