@@ -130,7 +130,8 @@ HOSTILE = "\"><script>alert(1)</script><b a='x'>&amp; é"
 def test_hostile_text_speaker_and_title_come_back_as_typed_never_as_markup(editor_client, archive):
     episode = archive["first"]
     line = TranscriptLine.objects.get(episode=episode, text="I started in physics.")
-    TranscriptLine.objects.filter(pk=line.pk).update(text=HOSTILE, speaker=HOSTILE, time=HOSTILE)
+    time = HOSTILE[:20]  # the column's length
+    TranscriptLine.objects.filter(pk=line.pk).update(text=HOSTILE, speaker=HOSTILE, time=time)
     section = Section.objects.get(episode=episode, title="Background")
     Section.objects.filter(pk=section.pk).update(title=HOSTILE)
     response = editor_client.get(change_url(episode))
@@ -140,7 +141,7 @@ def test_hostile_text_speaker_and_title_come_back_as_typed_never_as_markup(edito
     row = row_index(data, "line", line.pk)
     assert data[f"transcript-{row}-text"] == HOSTILE
     assert data[f"transcript-{row}-speaker"] == HOSTILE
-    assert data[f"transcript-{row}-time"] == HOSTILE
+    assert data[f"transcript-{row}-time"] == time
     assert data[f"transcript-{row_index(data, 'header', section.pk)}-text"] == HOSTILE
 
 
