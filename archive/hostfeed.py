@@ -29,7 +29,7 @@ import feedparser
 from django.db import transaction
 
 from episodes import caching
-from episodes.links import external_url
+from episodes.links import external_url, known_youtube_id
 from episodes.models import AUDIO_FIELDS, Episode, anchor_episode_id, lock_rows
 
 # A host's feed of a few thousand episodes is a few MB; anything much bigger is not one.
@@ -175,7 +175,7 @@ class Episodes:
             )
             if host_id:
                 self.by["host id"][host_id].append(episode)
-            if episode.youtube_id and episode.youtube_id != "TODO":
+            if known_youtube_id(episode.youtube_id):
                 self.by["YouTube id"][episode.youtube_id].append(episode)
             if episode.title.strip():
                 self.by["title"][episode.title.strip()].append(episode)

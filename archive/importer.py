@@ -170,6 +170,8 @@ class Importer:
                         new_rows.add(source, outcome, doc, sha, raw)
                     self.progress(done, len(work))
                 new_rows.write(copies)
+            # A file taken for a row's renamed one that a later file could be as well: neither.
+            existing = [entry for entry in existing if entry[1].code != Code.AMBIGUOUS]
             addresses.taken_again(new_rows.created_keys())
             # Each row is locked again, and then checked, as it is written (_person, _episode).
             lock_rows(Guest, short__in=[source.key for source, *_ in existing if source.kind == "person"])

@@ -25,7 +25,8 @@ def prune(importer, report, sources):
         field = "slug" if model is Episode else "short"
         gone = model.objects.exclude(**{f"{field}__in": keys}).order_by("pk")
         if model is Episode and importer.identities is not None:
-            # A row a renamed file claimed stays, whether the rename went in or was a conflict.
+            # A row a renamed file claimed stays, whether the rename went in, was a conflict, or
+            # was not made because several files or rows matched.
             gone = gone.exclude(pk__in=list(importer.identities.claimed))
         lock_rows(model, pk__in=list(gone.values_list("pk", flat=True)))
         for row in gone:

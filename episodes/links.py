@@ -12,6 +12,8 @@ from urllib.parse import quote, urlencode, urlsplit
 from django.conf import settings
 
 YOUTUBE_WATCH = "https://www.youtube.com/watch"
+# What the files write for a link or an id still to find.
+TODO = "TODO"
 
 
 _HOST = re.compile(r"^[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
@@ -52,6 +54,11 @@ def external_url(value):
 def is_url(value):
     """Whether ``value`` is a link by ``external_url``'s rule."""
     return bool(external_url(value))
+
+
+def known_youtube_id(value):
+    """The video's id, or "" for none: the files write ``TODO`` for a video still to find."""
+    return value if isinstance(value, str) and value and value != TODO else ""
 
 
 def youtube_url(video_id, seconds=None):

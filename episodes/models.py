@@ -15,6 +15,7 @@ from django.utils.text import Truncator
 
 from . import lineids
 from .images import ImageFile
+from .links import TODO, known_youtube_id
 from .timecodes import at_noon, time_label
 
 
@@ -335,7 +336,7 @@ class Episode(Synced):
     def make_guid(self):
         seed = (
             f"youtube:{self.youtube_id}"
-            if self.youtube_id and self.youtube_id != "TODO"
+            if known_youtube_id(self.youtube_id)
             else f"anchor:{anchor_episode_id(self.anchor_id)}"
             if anchor_episode_id(self.anchor_id)
             else f"key:{self.slug}"
@@ -365,7 +366,7 @@ class Appearance(models.Model):
 class PlatformLink(models.Model):
     """Where the episode can be heard, in the file's order; ``TODO`` marks a link still to find."""
 
-    TODO = "TODO"
+    TODO = TODO
     LABELS = {"youtube": "YouTube", "apple": "Apple Podcasts", "spotify": "Spotify", "anchor": "Anchor"}
 
     episode = models.ForeignKey(Episode, on_delete=models.CASCADE, related_name="links")
