@@ -15,6 +15,7 @@ from episodes.models import Episode, Guest
 from episodes.publishing.folder import Folder, UnsafeAddress, file_for
 from episodes.publishing.hooks import check_origin
 from episodes.publishing.pages import Snapshot, plan_all
+from episodes.publishing.render import Renderer
 from tests import sites
 from tests.admin_pages import change_form_data, change_url
 from tests.publishing import (
@@ -283,3 +284,33 @@ def test_no_publish_folder_no_origin_to_check(settings):
     settings.PODCAST_PUBLISH_ROOT = ""
     settings.ALLOWED_HOSTS = []
     assert check_origin() == []
+
+
+def test_a_lines_correction_does_not_render_the_neighbours_pages_again(
+    published, publish_root, editor_client, django_capture_on_commit_callbacks, monkeypatch
+):
+    rendered = []
+    render = Renderer.render
+    monkeypatch.setattr(Renderer, "render", lambda self, path: rendered.append(path) or render(self, path))
+
+    def save(episode, change):
+        data = change_form_data(editor_client.get(change_url(episode)))
+        change(data)
+        rendered.clear()
+        with django_capture_on_commit_callbacks(execute=True):
+            assert editor_client.post(change_url(episode), data).status_code == 302
+        return set(rendered)
+
+    def correct(data):
+        data[next(name for name, value in data.items() if value == "I started in physics.")] = "In chemistry."
+
+    def retitle(data):
+        data["title"] = "The second, retitled"
+
+    neighbours = {"/podcast/first/", "/podcast/third/"}
+    done = save(published["second"], correct)
+    assert {"/podcast/second/", "/podcast/second/transcript.vtt"} <= done
+    # The pages before and after it in the list link to it by its title, which is the same.
+    assert not done & neighbours
+    assert neighbours <= save(published["second"], retitle)
+    assert_all_published_as_served(publish_root)

@@ -1,12 +1,14 @@
 """Which addresses a change touches.
 
 What the published pages were made from is kept in the folder's state, per episode: its key, its
-``updated_at`` (which every change to the episode or its children moves), its neighbours in the
-list and the people in it; per person, their row's ``updated_at``. The database is compared with
-that after each change, whichever way the change came (a save, the admin's bulk tools, an
-import), in two small queries: the episodes whose row moved are rewritten, with their transcript
-files, their neighbours (whose pages link to them by title), the people in them before and after,
-and every page that lists episodes (the home page, the lists, the feeds, the sitemap). A person
+``updated_at`` (which every change to the episode or its children moves), its title, its
+neighbours in the list and the people in it; per person, their row's ``updated_at``. The database
+is compared with that after each change, whichever way the change came (a save, the admin's bulk
+tools, an import), in two small queries: the episodes whose row moved are rewritten, with their
+transcript files, the people in them before and after, and every page that lists episodes (the
+home page, the lists, the feeds, the sitemap); their neighbours, whose pages link to them by
+title, when the title, the address or the neighbours changed (a line's correction leaves them
+as they are). A person
 whose row moved is rewritten with their episodes. An episode or a person that is gone, renamed or
 unpublished has its old addresses rendered again: the app answers them with a redirect, 404 or
 410 now, and their files are removed.
@@ -53,17 +55,18 @@ class Snapshot:
 
     @classmethod
     def now(cls):
-        rows = list(Episode.objects.published().newest_first().values_list("id", "slug", "updated_at"))
+        rows = list(Episode.objects.published().newest_first().values_list("id", "slug", "updated_at", "title"))
         people = {}
         for episode_id, short in Appearance.objects.filter(episode__is_published=True).values_list(
             "episode_id", "guest__short"
         ):
             people.setdefault(episode_id, []).append(short)
         episodes = {}
-        for index, (episode_id, slug, updated_at) in enumerate(rows):
+        for index, (episode_id, slug, updated_at, title) in enumerate(rows):
             near = [rows[i][0] for i in (index - 1, index + 1) if 0 <= i < len(rows)]
             episodes[str(episode_id)] = {
                 "slug": slug,
+                "title": title,
                 "stamp": updated_at.isoformat(),
                 "near": [str(i) for i in near],
                 "people": sorted(people.get(episode_id, [])),
@@ -113,9 +116,11 @@ def plan_changes(snapshot, state):
     rewrite = changed | gone
     people = set(moved_people) | gone_people
     for key in changed | gone:
+        shown_alike = _shown_alike(before.get(key), now.get(key))
         for entry in (before.get(key), now.get(key)):
             if entry:
-                rewrite.update(entry["near"])
+                if not shown_alike:
+                    rewrite.update(entry["near"])
                 people.update(entry["people"])
     for key in sorted(rewrite):
         for entry in (now.get(key), before.get(key)):
@@ -132,3 +137,11 @@ def plan_changes(snapshot, state):
 
 def _entry_changed(before, now):
     return before is None or before["slug"] != now["slug"] or before["stamp"] != now["stamp"]
+
+
+def _shown_alike(before, now):
+    """Whether the episode's neighbours show it as they did: the same title and address, and the
+    same neighbours (the pager of each links to the other by its title)."""
+    if before is None or now is None:
+        return False
+    return all(before.get(name) == now[name] for name in ("slug", "title", "near"))
