@@ -14,14 +14,17 @@ go newest first by those dates, keep the show's order. Its guid is ``Episode.gui
 """
 
 import datetime
+import functools
 import mimetypes
+import re
 import uuid
-from urllib.parse import urljoin
+from collections import defaultdict
+from urllib.parse import urljoin, urlsplit
 
 from django.conf import settings
 from django.contrib.syndication.views import Feed
-from django.db.models import Prefetch
-from django.urls import reverse
+from django.db.models import F
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.feedgenerator import Rss201rev2Feed
 
 from . import markup, site
@@ -122,13 +125,13 @@ class PodcastRss(Rss201rev2Feed):
             handler.addQuickElement("podcast:soundbite", name, {"startTime": str(start), "duration": str(duration)})
 
     def _person(self, handler, person, role):
-        attrs = {"role": role, "href": self._absolute(person.get_absolute_url())}
-        if person.picture:
-            attrs["img"] = self._absolute(person.picture.url)
-        handler.addQuickElement("podcast:person", person.name, attrs)
+        attrs = {"role": role, "href": self._absolute(person["url"])}
+        if person["picture"]:
+            attrs["img"] = self._absolute(person["picture"])
+        handler.addQuickElement("podcast:person", person["name"], attrs)
 
     def _absolute(self, url):
-        return urljoin(self.feed["link"], url)
+        return absolute(self.feed["link"], url)
 
 
 def feed_date(episode):
@@ -149,13 +152,45 @@ def in_feed_order(episodes):
     return [episode for _, episode in sorted(enumerate(episodes), key=lambda pair: (pair[1].feed_date, pair[0]))][::-1]
 
 
-def soundbites(episode):
-    """(start, duration, name) of the episode's quotable clips that have both ends, in seconds."""
-    return [
-        (clip.start_offset, clip.end_offset - clip.start_offset, clip.name)
-        for clip in episode.clips.all()
-        if clip.start_offset is not None and clip.end_offset is not None and clip.end_offset > clip.start_offset
-    ]
+def soundbites(episodes):
+    """{episode id: [(start, duration, name)]}: the quotable clips that have both ends, in
+    seconds, in the episode's order; in one query of plain values (the archive has thousands of
+    clips, of which a feed needs four fields)."""
+    found = defaultdict(list)
+    clips = (
+        QuotableClip.objects.filter(episode__in=episodes, start_offset__isnull=False, end_offset__gt=F("start_offset"))
+        .order_by("episode_id", "position", "id")
+        .values_list("episode_id", "start_offset", "end_offset", "name")
+    )
+    for episode_id, start, end, name in clips:
+        found[episode_id].append((start, end - start, name))
+    return found
+
+
+# A feed names some thousand addresses: they are made as reverse() and urljoin() make them,
+# without asking them each time.
+PLAIN_KEY = re.compile(r"[A-Za-z0-9._~-]+")  # a key reverse() writes as it is
+
+
+@functools.lru_cache(maxsize=16)
+def _page_pattern(name, prefix, urlconf):
+    return reverse(name, args=["KEY"], urlconf=urlconf).split("KEY")
+
+
+def page_address(name, key):
+    """``reverse(name, args=[key])`` for the pages of an episode or a person."""
+    if PLAIN_KEY.fullmatch(key) and key not in (".", ".."):
+        before, after = _page_pattern(name, get_script_prefix(), get_urlconf() or settings.ROOT_URLCONF)
+        return before + key + after
+    return reverse(name, args=[key])
+
+
+def absolute(base, url):
+    """``urljoin(base, url)``, at once for a path from the root with no dot segment in it."""
+    if url.startswith("/") and not url.startswith("//") and "/." not in url:
+        parts = urlsplit(base)
+        return f"{parts.scheme}://{parts.netloc}{url}"
+    return urljoin(base, url)
 
 
 class EpisodesFeed(Feed):
@@ -186,7 +221,7 @@ class EpisodesFeed(Feed):
                 "category": _setting("PODCAST_CATEGORY", "Technology"),
                 "explicit": _setting("PODCAST_EXPLICIT", False),
                 "locked": _setting("PODCAST_LOCKED", True),
-                "hosts": hosts() if self.podcast else [],
+                "hosts": [person_entry(person) for person in hosts()] if self.podcast else [],
                 "changed_at": ContentVersion.objects.filter(pk=1).values_list("changed_at", flat=True).first(),
             }
         }
@@ -222,12 +257,16 @@ class EpisodesFeed(Feed):
         )
         if not self.podcast:
             return in_feed_order(list(episodes))
-        clips = QuotableClip.objects.only("id", "episode_id", "position", "name", "start_offset", "end_offset")
-        episodes = in_feed_order(list(episodes.prefetch_related(Prefetch("clips", queryset=clips))))
-        people = hosts()
+        episodes = in_feed_order(list(episodes))
+        people = [person_entry(person) for person in hosts()]
+        bites = soundbites([episode.pk for episode in episodes])
         for episode in episodes:
             episode.feed_hosts = people
+            episode.feed_soundbites = bites.get(episode.pk, [])
         return episodes
+
+    def item_link(self, item):
+        return page_address("episodes:episode", item.slug)
 
     def item_title(self, item):
         return item.title
@@ -263,12 +302,12 @@ class EpisodesFeed(Feed):
             "season": item.season,
             "episode": item.number,
             "files": self._transcript_files(item),
-            "people": [appearance.guest for appearance in item.appearances.all()],
+            "people": [person_entry(appearance.guest) for appearance in item.appearances.all()],
         }
         if not self.podcast:
             return {"podcast": podcast}
         podcast["hosts"] = item.feed_hosts
-        podcast["soundbites"] = soundbites(item)
+        podcast["soundbites"] = item.feed_soundbites
         itunes = {
             "duration": item.audio_duration or parse_duration(item.duration),
             "season": item.season or None,
@@ -278,7 +317,7 @@ class EpisodesFeed(Feed):
         return {"podcast": podcast, "itunes": itunes}
 
     def _transcript_files(self, item):
-        base = item.get_absolute_url()
+        base = self.item_link(item)
         facts = TranscriptFacts(
             is_empty=not (item.has_lines or item.has_sections),
             is_timed=item.has_timed_lines,
@@ -306,6 +345,15 @@ class PodcastFeed(EpisodesFeed):
 
     def episodes(self):
         return Episode.objects.published().exclude(audio_url="")
+
+
+def person_entry(person):
+    """What a podcast:person says of someone: name, page, picture (site-relative)."""
+    return {
+        "name": person.name,
+        "url": page_address("episodes:person", person.short),
+        "picture": person.picture.url if person.picture else "",
+    }
 
 
 def _setting(name, default):

@@ -11,11 +11,14 @@ import shutil
 import subprocess
 import uuid
 import xml.etree.ElementTree as ET
+from urllib.parse import urljoin
 
 import feedparser
 import podcastparser
 import pytest
+from django.urls import NoReverseMatch, reverse
 
+from episodes.feeds import absolute, page_address
 from episodes.models import Episode
 from tests import hostfeeds
 from tests.commands import run_import_feed as import_feed
@@ -220,3 +223,25 @@ def test_items_carry_their_people_numbers_and_soundbites(archive, client, show):
 def test_the_visitors_feed_lists_every_published_episode(archive, client):
     parsed = feedparser.parse(client.get("/podcast/episodes.xml").content)
     assert len(parsed.entries) == Episode.objects.published().count()
+
+
+@pytest.mark.parametrize(
+    "key", ["plain-key", "s14e08-x", "with space", "ünïcode", "a.b", "..", ".", "%41", "a_b~c", "x/y"]
+)
+@pytest.mark.parametrize("name", ["episodes:episode", "episodes:person"])
+def test_the_feeds_addresses_are_what_reverse_makes(name, key):
+    try:
+        expected = reverse(name, args=[key])
+    except NoReverseMatch:
+        with pytest.raises(NoReverseMatch):
+            page_address(name, key)
+        return
+    assert page_address(name, key) == expected
+
+
+@pytest.mark.parametrize(
+    "url", ["/podcast/x/", "/media/a b.jpg", "//cdn.example.org/x.jpg", "/a/../b", "https://x.example.org/y", "rel"]
+)
+def test_absolute_addresses_are_what_urljoin_makes(url):
+    base = "https://podcast.example.org/podcast/"
+    assert absolute(base, url) == urljoin(base, url)
