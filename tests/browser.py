@@ -49,3 +49,12 @@ def browser():
             os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
         else:
             os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+def sign_in(page, base, username, password, then="/admin/"):
+    """Through the admin's login form, as a person signs in; the page is at ``then`` after."""
+    page.goto(f"{base}/admin/login/?next={then}")
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    page.click("input[type=submit]")
+    page.wait_for_url(f"{base}{then}")

@@ -16,6 +16,7 @@ from django.contrib.auth.models import User
 from archive import documents, exporter, importer, sources
 from episodes.models import Episode, TranscriptLine
 from tests.admin_pages import editors_group, largest_real_episode
+from tests.browser import sign_in
 from tests.conftest import SCREENSHOTS, refused_by_policy
 
 pytestmark = [pytest.mark.browser, pytest.mark.corpus]
@@ -50,11 +51,7 @@ def test_editor_corrects_a_line_and_sees_it_everywhere(chromium, largest_live, t
     # Nothing leaves the machine.
     page.route(re.compile(r"^https?://(?!" + re.escape(urlsplit(base).netloc) + r"/).*"), lambda route: route.abort())
     try:
-        page.goto(f"{base}/admin/login/?next=/admin/")
-        page.fill("#id_username", "edith")
-        page.fill("#id_password", PASSWORD)
-        page.click("input[type=submit]")
-        page.wait_for_url(f"{base}/admin/")
+        sign_in(page, base, "edith", PASSWORD)
 
         page.goto(f"{base}/admin/episodes/episode/?q={episode.slug}")
         page.click(f"th.field-code a[href^='/admin/episodes/episode/{episode.pk}/change/']")
@@ -148,10 +145,7 @@ def test_insert_move_delete_and_new_section_with_the_buttons(chromium, small_liv
     refused = refused_by_policy(page)
     page.set_default_timeout(15000)
     try:
-        page.goto(f"{base}/admin/login/?next=/admin/episodes/episode/{episode.pk}/change/")
-        page.fill("#id_username", "edith")
-        page.fill("#id_password", PASSWORD)
-        page.click("input[type=submit]")
+        sign_in(page, base, "edith", PASSWORD, then=f"/admin/episodes/episode/{episode.pk}/change/")
         page.wait_for_selector("#t-rows")
 
         def row(text):

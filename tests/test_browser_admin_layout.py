@@ -5,6 +5,7 @@ transcript editor on a phone and a tablet, where a line's text keeps the editor'
 import pytest
 from django.contrib.auth.models import User
 
+from tests.browser import sign_in
 from tests.conftest import SCREENSHOTS
 
 pytestmark = [pytest.mark.browser]
@@ -27,11 +28,7 @@ def test_the_change_lists_buttons_do_not_cover_its_heading_at_1280_px(browser, t
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
     try:
-        page.goto(f"{live_server.url}/admin/login/?next=/admin/episodes/episode/")
-        page.fill("#id_username", "root")
-        page.fill("#id_password", PASSWORD)
-        page.click("input[type=submit]")
-        page.wait_for_url(f"{live_server.url}/admin/episodes/episode/")
+        sign_in(page, live_server.url, "root", PASSWORD, then="/admin/episodes/episode/")
         heading = page.locator("#content h1").bounding_box()
         buttons = [item.bounding_box() for item in page.locator(".object-tools li").all()]
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
@@ -56,11 +53,7 @@ def test_a_lines_text_keeps_the_width_of_the_editor_on_a_narrow_screen(browser, 
     context = browser.new_context(viewport={"width": width, "height": 900})
     page = context.new_page()
     try:
-        page.goto(f"{live_server.url}/admin/login/")
-        page.fill("#id_username", "root")
-        page.fill("#id_password", PASSWORD)
-        page.click("input[type=submit]")
-        page.goto(f"{live_server.url}/admin/episodes/episode/{episode.pk}/change/")
+        sign_in(page, live_server.url, "root", PASSWORD, then=f"/admin/episodes/episode/{episode.pk}/change/")
         grid = page.locator(".t-grid").bounding_box()
         text = page.locator("textarea.t-text").first
         text.scroll_into_view_if_needed()

@@ -11,6 +11,7 @@ from django.contrib.auth.models import User
 from archive import documents, importer, sources
 from episodes.models import Episode, TranscriptLine
 from tests.admin_pages import editors_group
+from tests.browser import sign_in
 from tests.conftest import SCREENSHOTS, corpus_snapshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.corpus]
@@ -37,12 +38,7 @@ def editor_page(browser, base, name, episode):
     page = context.new_page()
     page.set_default_timeout(15000)
     page.route(re.compile(r"^https?://(?!" + re.escape(urlsplit(base).netloc) + r"/).*"), lambda route: route.abort())
-    page.goto(f"{base}/admin/login/?next=/admin/")
-    page.fill("#id_username", name)
-    page.fill("#id_password", PASSWORD)
-    page.click("input[type=submit]")
-    page.wait_for_url(f"{base}/admin/")
-    page.goto(f"{base}/admin/episodes/episode/{episode.pk}/change/")
+    sign_in(page, base, name, PASSWORD, then=f"/admin/episodes/episode/{episode.pk}/change/")
     page.wait_for_selector("#t-rows")
     return page
 
