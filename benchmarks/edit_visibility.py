@@ -37,18 +37,16 @@ from urllib import error
 from loadtest import (
     DEFAULT_CORPUS,
     DEFAULT_SERVER,
-    PY,
     ROOT,
     Process,
     Scratch,
-    ensure_tools,
     find_pages,
     free_port,
-    interrupted,
     loadavg,
     manage,
     parse_wrk,
     progress,
+    ready_to_run,
     serve_env,
     server_env,
 )
@@ -279,14 +277,9 @@ def main():
     parser.add_argument("--start-timeout", type=float, default=600, help="seconds for a server to answer")
     parser.add_argument("--keep", action="store_true", help="keep the scratch database and temporary folder")
     args = parser.parse_args()
-    if not (args.corpus / "_podcast").is_dir():
-        sys.exit(f"{args.corpus} is not a site root (no _podcast/)")
-    if not PY.exists():
-        sys.exit(f"{PY} missing: run make install")
     if args.edits < 1:
         sys.exit("--edits must be at least 1")
-    ensure_tools()
-    signal.signal(signal.SIGTERM, interrupted)  # the same clean-up as Ctrl-C
+    ready_to_run(args)
     database_url = os.environ.get("DATABASE_URL", "")
     if not database_url.startswith(("postgres://", "postgresql://")):
         database_url = ""

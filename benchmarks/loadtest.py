@@ -722,6 +722,18 @@ def interrupted(signum, frame):
     raise KeyboardInterrupt
 
 
+def ready_to_run(args):
+    """What a benchmark needs before it starts anything (exits if something is missing): a site
+    root, the project's virtualenv, wrk and nginx; and SIGTERM (a CI timeout, kill) ending the run
+    through the same clean-up as Ctrl-C."""
+    if not (args.corpus / "_podcast").is_dir():
+        sys.exit(f"{args.corpus} is not a site root (no _podcast/)")
+    if not PY.exists():
+        sys.exit(f"{PY} missing: run make install")
+    ensure_tools()
+    signal.signal(signal.SIGTERM, interrupted)
+
+
 def main():
     parser = argparse.ArgumentParser(
         description=__doc__.split("\n\n")[0],
@@ -754,14 +766,7 @@ def main():
     parser.add_argument("--keep", action="store_true", help="keep the scratch database and temporary folder")
     parser.add_argument("--verbose", action="store_true", help="print wrk's whole output")
     args = parser.parse_args()
-
-    if not (args.corpus / "_podcast").is_dir():
-        sys.exit(f"{args.corpus} is not a site root (no _podcast/)")
-    if not PY.exists():
-        sys.exit(f"{PY} missing: run make install")
-    ensure_tools()
-    # SIGTERM (a CI timeout, kill) ends the run through the same clean-up as Ctrl-C.
-    signal.signal(signal.SIGTERM, interrupted)
+    ready_to_run(args)
 
     database_url = os.environ.get("DATABASE_URL", "")
     if not database_url.startswith(("postgres://", "postgresql://")):
