@@ -185,11 +185,20 @@ def transcript_file(request, slug, filename):
     if not rendering.available(transcript):
         raise Http404(f"This episode has no {rendering.name} transcript.")
     response = HttpResponse(rendering.render(episode, transcript), content_type=rendering.content_type)
-    saved_as = re.sub(r"[^A-Za-z0-9._-]+", "-", f"{episode.slug}-{rendering.filename}")
-    response["Content-Disposition"] = f'inline; filename="{saved_as}"'
-    # Podcast players fetch transcripts from their own pages, which the namespace says needs CORS.
-    response["Access-Control-Allow-Origin"] = "*"
+    for name, value in transcript_file_headers(episode.slug, rendering).items():
+        response[name] = value
     return _draft_headers(response, episode)
+
+
+def transcript_file_headers(key, rendering):
+    """The headers of an episode's transcript file besides its type (nginx sends the same ones
+    with a published file: ``publishing.nginx``)."""
+    saved_as = re.sub(r"[^A-Za-z0-9._-]+", "-", f"{key}-{rendering.filename}")
+    return {
+        "Content-Disposition": f'inline; filename="{saved_as}"',
+        # Podcast players fetch transcripts from their own pages, which the namespace says needs CORS.
+        "Access-Control-Allow-Origin": "*",
+    }
 
 
 class _Counted:

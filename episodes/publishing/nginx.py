@@ -10,6 +10,7 @@ from django.conf import settings
 from django.urls import reverse
 
 from ..transcripts import FORMATS
+from ..views import transcript_file_headers
 from .pages import SHARED
 from .render import Renderer
 
@@ -27,6 +28,7 @@ KEPT = (
     "X-Robots-Tag",
 )
 INDENT = " " * 12
+KEY = "EPISODEKEY"  # stands for the episode's key in the app's headers, nginx's $key here
 
 
 def _headers(headers):
@@ -75,14 +77,10 @@ def config(listen, app, run, publish_root=None, forwarded_proto="$scheme", acces
         response = renderer.response(path)
         locations.append(_location(f"= {path}", response["Content-Type"], _sent(response)))
     for rendering in FORMATS:
-        # The transcript files, which podcast players fetch from their own pages (CORS), saved
-        # under the episode's key as the app names them (views.transcript_file); a published
-        # file's key is a slug, which needs no cleaning for the header.
-        headers = {
-            **page_headers,
-            "Access-Control-Allow-Origin": "*",
-            "Content-Disposition": f'inline; filename="$key-{rendering.filename}"',
-        }
+        # The transcript files with the app's own headers, the episode's key in the file name
+        # being nginx's $key: a published file's key is a slug, which the app's rule leaves as it is.
+        own = transcript_file_headers(KEY, rendering)
+        headers = {**page_headers, **{name: value.replace(KEY, "$key") for name, value in own.items()}}
         pattern = "~ ^/podcast/(?<key>[^/]+)/" + rendering.filename.replace(".", "\\.") + "$"
         locations.append(_location(pattern, rendering.content_type, headers))
     values = {
