@@ -153,6 +153,26 @@ def test_a_page_that_fails_to_render_keeps_its_file_and_the_change_commits(
     assert b"Retitled" in (publish_root / "podcast/index.html").read_bytes()
 
 
+def test_a_page_that_failed_is_written_by_the_next_publish(
+    published, publish_root, monkeypatch, django_capture_on_commit_callbacks
+):
+    page = publish_root / "podcast/first/index.html"
+    with monkeypatch.context() as broken:
+        broken.setattr(views.Transcript, "from_rows", classmethod(lambda cls, *args: 1 / 0))
+        episode = published["first"]
+        episode.title = "Retitled"
+        with django_capture_on_commit_callbacks(execute=True):
+            episode.save()
+    assert b"Retitled" not in page.read_bytes()
+    # The next change, to an episode that is not its neighbour, writes the page that failed too.
+    other = published["third"]
+    other.title = "Also retitled"
+    with django_capture_on_commit_callbacks(execute=True):
+        other.save()
+    assert b"Retitled" in page.read_bytes()
+    assert b"Also retitled" in (publish_root / "podcast/third/index.html").read_bytes()
+
+
 def test_an_unwritable_folder_is_logged_and_no_visitor_gets_a_500(
     published, settings, tmp_path, client, caplog, django_capture_on_commit_callbacks
 ):

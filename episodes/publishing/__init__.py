@@ -102,11 +102,12 @@ def _record(state, snapshot, failed, version):
         return
     state["version"] = version_order(version)
     state["episodes"] = {
-        key: {**entry, "stamp": "" if failed & _names(episode_addresses(entry["slug"])) else entry["stamp"]}
+        key: {**entry, "stamp": "" if failed and failed & _names(episode_addresses(entry["slug"])) else entry["stamp"]}
         for key, entry in snapshot.episodes.items()
     }
     state["people"] = {
-        short: "" if failed & _names([person_address(short)]) else stamp for short, stamp in snapshot.people.items()
+        short: "" if failed and failed & _names([person_address(short)]) else stamp
+        for short, stamp in snapshot.people.items()
     }
 
 
