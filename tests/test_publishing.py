@@ -1,6 +1,8 @@
 """Public pages published as files for nginx: the bytes the app serves, rewritten after each
 change for the pages it touches, never older than what is there, and nothing left behind."""
 
+import errno
+import gzip
 import logging
 import re
 
@@ -219,6 +221,44 @@ def test_an_unwritable_folder_is_an_error_in_the_admin(published, settings, tmp_
     assert response.status_code == 200
     text = response.content.decode()
     assert "cannot be written" in text and "the change is saved" in text
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_full_disk_is_an_error_in_the_admin_and_leaves_no_page_half_new(
+    published, publish_root, editor_client, client, monkeypatch
+):
+    page = publish_root / "podcast/first/index.html"
+    write = Folder._write
+
+    def full(target, content):
+        if target.name.endswith(".gz"):
+            raise OSError(errno.ENOSPC, "No space left on device")
+        write(target, content)
+
+    episode = published["first"]
+    data = change_form_data(editor_client.get(change_url(episode)))
+    data["title"] = "Saved on a full disk"
+    with monkeypatch.context() as disk:
+        disk.setattr(Folder, "_write", staticmethod(full))
+        response = editor_client.post(change_url(episode), data, follow=True)
+    assert response.status_code == 200
+    text = response.content.decode()
+    assert "cannot be written" in text and "No space left on device" in text and "the change is saved" in text
+    assert Episode.objects.get(pk=episode.pk).title == "Saved on a full disk"
+    # The first page written has no gzip copy of its old self beside it; no page is half new and
+    # nothing is half written.
+    home = publish_root / "index.html"
+    assert b"Saved on a full disk" in home.read_bytes() and not home.with_name("index.html.gz").exists()
+    for gz in publish_root.rglob("*.gz"):
+        assert gzip.decompress(gz.read_bytes()) == gz.with_name(gz.name[:-3]).read_bytes(), gz
+    assert not list(publish_root.rglob(".tmp-*"))
+    assert b"Saved on a full disk" in client.get("/podcast/first/").content
+    # Room again: the next change writes what the full disk left out.
+    episode.refresh_from_db()
+    episode.title = "And after"
+    episode.save()
+    assert b"And after" in page.read_bytes()
+    assert_all_published_as_served(publish_root)
 
 
 def test_a_change_before_the_first_publish_site_writes_nothing(

@@ -98,8 +98,13 @@ class Folder:
         self._write(target, plain)
         if packed is None:
             _remove(gz)
-        else:
+            return WRITTEN
+        try:
             self._write(gz, packed)
+        except BaseException:
+            # The page is new and its gzip copy would be old: without one, nginx sends the page.
+            _remove(gz)
+            raise
         return WRITTEN
 
     def drop(self, name, version):
