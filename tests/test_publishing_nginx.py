@@ -108,6 +108,17 @@ def test_a_published_transcript_goes_out_with_the_apps_headers(nginx, client):
         assert answer.headers[name] == app[name], name
 
 
+@pytest.mark.parametrize(
+    "path", ["/podcast/first/", "/podcast/feed.xml", "/robots.txt", "/podcast/first/transcript.vtt"]
+)
+def test_a_published_file_says_vary_once_as_the_app_does(nginx, client, path):
+    url, _ = nginx
+    for sent in ({}, {"Accept-Encoding": "gzip"}):
+        answer = anonymous(url + path, sent)
+        app = client.get(path, headers=sent)
+        assert answer.headers.get_all("Vary") == [app["Vary"]], (path, sent)
+
+
 def test_staff_with_a_session_get_the_app(nginx):
     url, _ = nginx
     assert anonymous(url + "/podcast/first/", {"Cookie": "sessionid=abc"}).body == FROM_APP
