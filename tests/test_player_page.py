@@ -12,6 +12,7 @@ from django.templatetags.static import static
 
 from episodes.models import Episode, Guest, Section, TranscriptLine
 from tests.pages import Page, get_page
+from tests.policy import sources
 
 pytestmark = pytest.mark.django_db
 
@@ -33,8 +34,8 @@ def page_of(response):
     return Page(response.content.decode())
 
 
-def directives(response):
-    return dict(part.strip().split(" ", 1) for part in response["Content-Security-Policy"].split(";"))
+def policy_of(response, name):
+    return sources(response["Content-Security-Policy"], name)
 
 
 def test_the_player_is_the_privacy_enhanced_embed_with_its_postmessage_interface(client, episode):
@@ -67,13 +68,12 @@ def test_the_origin_the_embed_answers_is_the_one_the_visitor_sees(client, episod
 
 def test_the_embed_origin_is_a_setting_and_the_policy_frames_it_alone(client, episode, settings):
     response = client.get("/podcast/ep/")
-    policy = directives(response)
-    assert policy["frame-src"] == "https://www.youtube-nocookie.com"
+    assert policy_of(response, "frame-src") == "https://www.youtube-nocookie.com"
     # One script, the site's own file: no inline script, no other site's.
-    assert policy["script-src"] == "'self'"
+    assert policy_of(response, "script-src") == "'self'"
     settings.PODCAST_EMBED_ORIGIN = "https://player.example.net"
     response = client.get("/podcast/ep/")
-    assert directives(response)["frame-src"] == "https://player.example.net"
+    assert policy_of(response, "frame-src") == "https://player.example.net"
     [player] = page_of(response).find("iframe", id="player")
     assert player["src"].startswith("https://player.example.net/embed/abcDEF12345?enablejsapi=1&")
 

@@ -15,6 +15,7 @@ from archive.importer import Importer
 from episodes.models import Episode, Guest
 from tests import sites
 from tests.conftest import ROOT
+from tests.policy import FALLS_BACK, directives, sources
 from tests.production import PRODUCTION, settings_in_production
 
 
@@ -89,14 +90,16 @@ def test_security_headers_on_public_pages_and_the_admin(client):
     public = client.get("/podcast/one/")
     policy = public["Content-Security-Policy"]
     # One script of the site's own, no inline one; the player's frame from its embed origin only.
-    directives = dict(part.strip().split(" ", 1) for part in policy.split(";"))
-    assert directives["script-src"] == "'self'"
-    assert directives["frame-src"] == "https://www.youtube-nocookie.com"
+    for name in ("script-src", "style-src", "img-src", "media-src"):
+        assert sources(policy, name) == "'self'", name
+    assert sources(policy, "frame-src") == "https://www.youtube-nocookie.com"
     assert "default-src 'self'" in policy
     assert "object-src 'none'" in policy
     assert "frame-ancestors 'none'" in policy
     assert "unsafe-inline" not in policy
     assert 'src="https://www.youtube-nocookie.com/embed/abcDEF12345' in public.content.decode()
+    # No fetch directive says again what default-src says: the header goes out with every page.
+    assert not [name for name in FALLS_BACK if directives(policy).get(name) == "'self'"]
     admin = client.get("/admin/login/")
     assert "script-src 'self'" in admin["Content-Security-Policy"]
     assert "'unsafe-inline'" not in admin["Content-Security-Policy"].split("script-src")[1].split(";")[0]
@@ -104,6 +107,18 @@ def test_security_headers_on_public_pages_and_the_admin(client):
         assert response["X-Content-Type-Options"] == "nosniff"
         assert response["Referrer-Policy"] == "strict-origin-when-cross-origin"
         assert response["X-Frame-Options"] == "DENY"
+
+
+@pytest.mark.django_db
+def test_a_media_host_elsewhere_is_in_the_public_and_the_admin_policy(settings):
+    settings.CSP_MEDIA_SOURCES = ["https://media.example.org"]
+    Episode.objects.create(slug="one", title="One")
+    client = Client()  # its middleware made now, with the setting
+    public = client.get("/podcast/one/")["Content-Security-Policy"]
+    admin = client.get("/admin/login/")["Content-Security-Policy"]
+    assert sources(public, "img-src") == sources(public, "media-src") == "'self' https://media.example.org"
+    assert sources(admin, "img-src") == "'self' data: https://media.example.org"
+    assert sources(admin, "media-src") == "'self' https://media.example.org"
 
 
 @pytest.mark.django_db
