@@ -1,6 +1,7 @@
 """A Content-Security-Policy read as a browser applies it: a fetch directive the policy leaves
 out falls back to ``default-src`` (``frame-src`` to ``child-src`` first)."""
 
+# The browser's rule, written out here rather than taken from podcast.security, which it checks.
 FALLS_BACK = {"script-src", "style-src", "img-src", "media-src", "font-src", "connect-src", "frame-src"}
 
 
