@@ -211,6 +211,11 @@ class EpisodesFeed(Feed):
     def feed_url(self):
         return reverse("episodes:episodes_feed")
 
+    def get_object(self, request):
+        """What the channel and every item say alike, read once per feed (the feed object itself
+        serves every request)."""
+        return {"hosts": [person_entry(person) for person in hosts()] if self.podcast else []}
+
     def feed_extra_kwargs(self, obj):
         return {
             "show": {
@@ -221,7 +226,7 @@ class EpisodesFeed(Feed):
                 "category": _setting("PODCAST_CATEGORY", "Technology"),
                 "explicit": _setting("PODCAST_EXPLICIT", False),
                 "locked": _setting("PODCAST_LOCKED", True),
-                "hosts": [person_entry(person) for person in hosts()] if self.podcast else [],
+                "hosts": obj["hosts"],
                 "changed_at": ContentVersion.objects.filter(pk=1).values_list("changed_at", flat=True).first(),
             }
         }
@@ -234,7 +239,7 @@ class EpisodesFeed(Feed):
     def episodes(self):
         return Episode.objects.published()
 
-    def items(self):
+    def items(self, obj):
         episodes = (
             self.episodes()
             .oldest_first()
@@ -258,10 +263,9 @@ class EpisodesFeed(Feed):
         if not self.podcast:
             return in_feed_order(list(episodes))
         episodes = in_feed_order(list(episodes))
-        people = [person_entry(person) for person in hosts()]
         bites = soundbites([episode.pk for episode in episodes])
         for episode in episodes:
-            episode.feed_hosts = people
+            episode.feed_hosts = obj["hosts"]
             episode.feed_soundbites = bites.get(episode.pk, [])
         return episodes
 
